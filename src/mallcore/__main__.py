@@ -1,0 +1,3 @@
+from mallcore.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,216 @@
+"""Exact money: py-moneyed ``Money`` at the edges, integer fen inside.
+
+Why integers: every stage of the pipeline adds, subtracts and allocates, and
+integer fen make "allocations sum to the fen" a property of arithmetic rather
+than of care.  Rounding is always explicit and half-up (PIPE-3, LTD-3); we never
+call ``Money.round()`` or format through babel, which follow ambient contexts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from typing import TypeVar
+
+import attrs
+from moneyed import Currency, Money, get_currency
+
+from mallcore.errors import CurrencyMismatch, InvalidInput
+
+__all__ = [
+    "DEFAULT_CURRENCY",
+    "Money",
+    "Rate",
+    "allocate",
+    "format_yuan",
+    "from_fen",
+    "half_up",
+    "money",
+    "parse_fen",
+    "same_currency",
+    "to_fen",
+]
+
+DEFAULT_CURRENCY = "CNY"
+_FEN_PER_YUAN = 100
+_AMOUNT_TEXT = re.compile(r"-?\d+(\.\d{1,2})?")
+_CURRENCIES: dict[str, Currency] = {}
+
+AmountLike = str | int | Decimal | Money
+
+
+def currency_of(code: str) -> Currency:
+    """Cached lookup: ``get_currency`` is a dict walk we do on every Money we build."""
+    cur = _CURRENCIES.get(code)
+    if cur is None:
+        try:
+            cur = get_currency(code)
+        except Exception as exc:  # moneyed raises CurrencyDoesNotExist
+            raise InvalidInput(f"currency {code!r}", "unknown ISO 4217 code") from exc
+        _CURRENCIES[code] = cur
+    return cur
+
+
+def half_up(value: Decimal) -> int:
+    """Round a Decimal number of fen to an integer, half away from zero (0.5 → 1)."""
+    with localcontext() as ctx:
+        ctx.prec = 50
+        return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _decimal_fen(amount: Decimal, what: str, rule: str | None) -> int:
+    if not amount.is_finite():
+        raise InvalidInput(what, "amount is not a finite number", rule=rule)
+    with localcontext() as ctx:
+        ctx.prec = 50
+        fen = amount * _FEN_PER_YUAN
+        if fen != fen.to_integral_value(rounding=ROUND_DOWN):
+            raise InvalidInput(what, f"{amount} has more than 2 decimal places", rule=rule)
+        return int(fen)
+
+
+def parse_fen(value: object, what: str = "amount", *, rule: str | None = "PIPE-3") -> int:
+    """Parse a yuan amount given as text, int or Decimal into exact fen.
+
+    Floats are refused: ``0.1 + 0.2`` is how shops lose a fen per order.
+    """
+    if isinstance(value, bool) or isinstance(value, float):
+        raise InvalidInput(
+            what, f"{value!r} is a float; give amounts as text such as \"1.50\"", rule=rule
+        )
+    if isinstance(value, int):
+        return value * _FEN_PER_YUAN
+    if isinstance(value, Decimal):
+        return _decimal_fen(value, what, rule)
+    if isinstance(value, str):
+        text = value.strip()
+        if not _AMOUNT_TEXT.fullmatch(text):
+            raise InvalidInput(
+                what, f"{value!r} is not an amount like \"12.30\" (at most 2 decimals)", rule=rule
+            )
+        try:
+            return _decimal_fen(Decimal(text), what, rule)
+        except InvalidOperation as exc:  # pragma: no cover - regex already guards
+            raise InvalidInput(what, f"{value!r} is not a number", rule=rule) from exc
+    raise InvalidInput(what, f"{type(value).__name__} is not an amount", rule=rule)
+
+
+def money(value: AmountLike, currency: str = DEFAULT_CURRENCY, *, what: str = "amount") -> Money:
+    """Build a ``Money`` from text/int/Decimal, refusing floats and fractional fen."""
+    if isinstance(value, Money):
+        if value.currency.code != currency:
+            raise CurrencyMismatch(what, f"{value.currency.code} given, {currency} expected")
+        _decimal_fen(value.amount, what, "PIPE-3")
+        return value
+    return from_fen(parse_fen(value, what), currency)
+
+
+def to_fen(value: Money, currency: str = DEFAULT_CURRENCY, *, what: str = "amount") -> int:
+    """Exact fen of a ``Money``; refuses another currency and fractions of a fen."""
+    if not isinstance(value, Money):
+        raise InvalidInput(what, f"{type(value).__name__} given where Money is expected")
+    if value.currency.code != currency:
+        raise CurrencyMismatch(what, f"{value.currency.code} given, {currency} expected")
+    return _decimal_fen(value.amount, what, "PIPE-3")
+
+
+def from_fen(fen: int, currency: str = DEFAULT_CURRENCY) -> Money:
+    return Money(Decimal(fen).scaleb(-2), currency_of(currency))
+
+
+def format_yuan(fen: int) -> str:
+    """``8530`` → ``"85.30"``; exact, no locale, no rounding."""
+    sign = "-" if fen < 0 else ""
+    whole, part = divmod(abs(fen), _FEN_PER_YUAN)
+    return f"{sign}{whole}.{part:02d}"
+
+
+def same_currency(values: Iterable[Money], what: str = "amounts") -> str:
+    """The one currency code of ``values``; mixing currencies is refused."""
+    codes = {v.currency.code for v in values}
+    if len(codes) > 1:
+        raise CurrencyMismatch(what, f"mixes currencies {sorted(codes)}")
+    return codes.pop() if codes else DEFAULT_CURRENCY
+
+
+K = TypeVar("K", bound=str)
+
+
+def allocate(total: int, weights: Mapping[K, int]) -> dict[K, int]:
+    """Split ``total`` fen across keys in proportion to ``weights``, exactly.
+
+    Largest-remainder method: everyone gets the floor of their exact share, and
+    the fen left over go one each to the largest remainders, ties broken by key,
+    so the result does not depend on the order of ``weights``.  With weights equal
+    to line amounts and ``total`` not above their sum, every share lies between 0
+    and its own line's amount (floor + 1 never passes an integer upper bound).
+    """
+    if total < 0:
+        raise InvalidInput("allocation", f"total {total} fen is negative", rule="PIPE-3")
+    weight_sum = 0
+    for key, w in weights.items():
+        if w < 0:
+            raise InvalidInput("allocation", f"weight of {key!r} is negative", rule="PIPE-3")
+        weight_sum += w
+    if weight_sum == 0:
+        if total:
+            raise InvalidInput(
+                "allocation", f"cannot spread {total} fen over zero weight", rule="PIPE-3"
+            )
+        return dict.fromkeys(weights, 0)
+    shares: dict[K, int] = {}
+    remainders: list[tuple[int, K]] = []
+    given = 0
+    for key, w in weights.items():
+        share, rem = divmod(total * w, weight_sum)
+        shares[key] = share
+        given += share
+        if rem:
+            remainders.append((-rem, key))
+    left = total - given
+    if left:
+        remainders.sort()
+        for _, key in remainders[:left]:
+            shares[key] += 1
+    return shares
+
+
+@attrs.frozen
+class Rate:
+    """A price multiplier in (0, 1]: what the buyer pays.  ``Rate.zhe("9")`` is 90%.
+
+    Chinese shops quote discounts in 折 (tenths of the price): 9折 pays 90%,
+    8.5折 pays 85%.  The discount on an amount is rounded half-up to the fen.
+    """
+
+    pay: Decimal = attrs.field()
+
+    @pay.validator
+    def _check(self, _: object, value: Decimal) -> None:
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise InvalidInput("rate", f"{value!r} is not a Decimal")
+        if not (Decimal(0) < value <= Decimal(1)):
+            raise InvalidInput("rate", f"{value} is not in (0, 1]: pay more than 0, at most all")
+
+    @classmethod
+    def zhe(cls, value: str | int | Decimal) -> Rate:
+        if isinstance(value, bool | float):
+            raise InvalidInput("discount", f"{value!r}: give 折 as text such as \"8.5\"")
+        try:
+            tenths = Decimal(str(value).strip().removesuffix("折"))
+        except InvalidOperation as exc:
+            raise InvalidInput("discount", f"{value!r} is not a number of 折") from exc
+        if not tenths.is_finite() or not (Decimal(0) < tenths <= Decimal(10)):
+            raise InvalidInput("discount", f"{value!r} 折 is not in (0, 10]")
+        return cls(tenths / 10)
+
+    def discount_of(self, fen: int) -> int:
+        """The saving on ``fen``, half-up to the fen, never more than ``fen``."""
+        if self.pay == 1 or fen <= 0:
+            return 0
+        return half_up(Decimal(fen) * (1 - self.pay))
+
+    def label(self) -> str:
+        tenths = (self.pay * 10).normalize()
+        return f"{tenths:f}折"
