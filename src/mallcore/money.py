@@ -75,7 +75,7 @@ def parse_fen(value: object, what: str = "amount", *, rule: str | None = "PIPE-3
 
     Floats are refused: ``0.1 + 0.2`` is how shops lose a fen per order.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise InvalidInput(
             what, f"{value!r} is a float; give amounts as text such as \"1.50\"", rule=rule
         )

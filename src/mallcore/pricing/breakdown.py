@@ -1,0 +1,221 @@
+"""The pipeline's answer: what the buyer pays, and why, to the fen (PIPE-3, PIPE-4).
+
+Everything is held in integer fen; ``Money`` is built only when asked for, so
+pricing stays fast and the explanation stays exact.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import attrs
+
+from mallcore.money import Money, format_yuan, from_fen
+from mallcore.pricing.reasons import SkipReason
+
+
+class Stage(enum.StrEnum):
+    """Pipeline stages in order (PIPE-1); ``LIST`` is the price before any of them."""
+
+    LIST = "list"
+    ACTIVITIES = "activities"
+    COUPONS = "coupons"
+    MEMBERSHIP = "membership"
+    POINTS = "points"
+
+    @property
+    def position(self) -> int:
+        return _STAGE_INDEX[self]
+
+
+STAGES = tuple(Stage)
+_STAGE_INDEX = {stage: i for i, stage in enumerate(STAGES)}
+
+#: Allocation key of the shipping fee (line ids are never empty).
+SHIPPING = ""
+
+
+@attrs.frozen
+class LineAmounts:
+    """One line's amount after each stage, so a later partial refund is exact."""
+
+    line_id: str
+    sku_id: str
+    product_id: str
+    quantity: int
+    family: str
+    fen: tuple[int, ...]
+
+    def amount(self, stage: Stage, currency: str = "CNY") -> Money:
+        return from_fen(self.fen[stage.position], currency)
+
+
+@attrs.frozen
+class AppliedPromotion:
+    """A promotion that changed the price, with its saving split over lines."""
+
+    stage: Stage
+    id: str
+    name: str
+    kind: str
+    saving_fen: int
+    allocation: tuple[tuple[str, int], ...]  # (line id or SHIPPING, fen), sums to saving
+    detail: str = ""
+
+    def share_of(self, line_id: str) -> int:
+        for key, fen in self.allocation:
+            if key == line_id:
+                return fen
+        return 0
+
+
+@attrs.frozen
+class SkippedPromotion:
+    """A promotion that was considered and did not apply, with a machine-readable why."""
+
+    stage: Stage
+    id: str
+    name: str
+    kind: str
+    reason: SkipReason
+    detail: str = ""
+    related: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Gift:
+    """Something granted after the order completes (ACT-1 gift coupons)."""
+
+    kind: str
+    ref: str
+    quantity: int
+    source: str
+
+
+@attrs.frozen
+class PriceBreakdown:
+    currency: str
+    lines: tuple[LineAmounts, ...]
+    shipping_fen: tuple[int, ...]
+    applied: tuple[AppliedPromotion, ...]
+    skipped: tuple[SkippedPromotion, ...]
+    gifts: tuple[Gift, ...]
+    points_used: int = 0
+
+    # -- totals ---------------------------------------------------------------
+    def total_fen(self, stage: Stage) -> int:
+        i = stage.position
+        return self.shipping_fen[i] + sum(line.fen[i] for line in self.lines)
+
+    def total(self, stage: Stage) -> Money:
+        return from_fen(self.total_fen(stage), self.currency)
+
+    @property
+    def payable_fen(self) -> int:
+        return self.total_fen(Stage.POINTS)
+
+    @property
+    def payable(self) -> Money:
+        return from_fen(self.payable_fen, self.currency)
+
+    @property
+    def list_total(self) -> Money:
+        return self.total(Stage.LIST)
+
+    @property
+    def gift_basis(self) -> Money:
+        """PIPE-6: what pay-gifts are computed on: goods actually paid, no shipping."""
+        return from_fen(sum(line.fen[-1] for line in self.lines), self.currency)
+
+    def stage_totals(self) -> dict[Stage, Money]:
+        return {stage: self.total(stage) for stage in STAGES}
+
+    def line(self, line_id: str) -> LineAmounts:
+        for line in self.lines:
+            if line.line_id == line_id:
+                return line
+        raise KeyError(line_id)
+
+    def applied_in(self, stage: Stage) -> tuple[AppliedPromotion, ...]:
+        return tuple(p for p in self.applied if p.stage is stage)
+
+    def skipped_in(self, stage: Stage) -> tuple[SkippedPromotion, ...]:
+        return tuple(p for p in self.skipped if p.stage is stage)
+
+    # -- presentation ---------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: amounts are yuan strings with 2 decimals, never floats."""
+        return {
+            "currency": self.currency,
+            "stages": [
+                {
+                    "stage": stage.value,
+                    "total": format_yuan(self.total_fen(stage)),
+                    "saving": format_yuan(
+                        0 if stage is Stage.LIST
+                        else self.total_fen(STAGES[stage.position - 1]) - self.total_fen(stage)
+                    ),
+                    "applied": [p.id for p in self.applied_in(stage)],
+                }
+                for stage in STAGES
+            ],
+            "payable": format_yuan(self.payable_fen),
+            "lines": [
+                {
+                    "line": line.line_id,
+                    "sku": line.sku_id,
+                    "product": line.product_id,
+                    "quantity": line.quantity,
+                    "family": line.family,
+                    "amounts": {s.value: format_yuan(line.fen[s.position]) for s in STAGES},
+                }
+                for line in self.lines
+            ],
+            "shipping": {s.value: format_yuan(self.shipping_fen[s.position]) for s in STAGES},
+            "applied": [
+                {
+                    "stage": p.stage.value,
+                    "id": p.id,
+                    "name": p.name,
+                    "kind": p.kind,
+                    "saving": format_yuan(p.saving_fen),
+                    "allocation": {
+                        (key or "shipping"): format_yuan(fen) for key, fen in p.allocation
+                    },
+                    "detail": p.detail,
+                }
+                for p in self.applied
+            ],
+            "skipped": [
+                {
+                    "stage": p.stage.value,
+                    "id": p.id,
+                    "name": p.name,
+                    "kind": p.kind,
+                    "reason": p.reason.value,
+                    "detail": p.detail,
+                    "related": list(p.related),
+                }
+                for p in self.skipped
+            ],
+            "gifts": [
+                {"kind": g.kind, "ref": g.ref, "quantity": g.quantity, "source": g.source}
+                for g in self.gifts
+            ],
+            "points_used": self.points_used,
+            "gift_basis": format_yuan(sum(line.fen[-1] for line in self.lines)),
+        }
+
+    def render(self) -> str:
+        from mallcore.pricing.render import render_text
+
+        return render_text(self)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def _repr_html_(self) -> str:
+        from mallcore.pricing.render import render_html
+
+        return render_html(self)

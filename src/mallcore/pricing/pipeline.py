@@ -1,0 +1,538 @@
+"""The ordered discount pipeline (PIPE-1): activities → coupon → membership → points.
+
+Each stage works on the line amounts the previous stage left, allocates its
+saving to the lines to the fen (PIPE-3), and explains what it applied and what
+it skipped (PIPE-4).  Stage 1 first lets ``LinePriceRule``s (flash sale,
+limited-time, pre-sale) set a line's price and its ``Stacking``; every later
+benefit asks the line's stacking whether it may join (PIPE-5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import attrs
+
+from mallcore.coupons.benefits import (
+    CouponOffer,
+    ExchangeItem,
+    FixedAmount,
+    FreeShippingCoupon,
+    PercentOff,
+)
+from mallcore.customers.points import PointsPolicy
+from mallcore.errors import CurrencyMismatch, NotAllowed
+from mallcore.money import allocate, format_yuan
+from mallcore.pricing.breakdown import (
+    SHIPPING,
+    AppliedPromotion,
+    Gift,
+    LineAmounts,
+    PriceBreakdown,
+    SkippedPromotion,
+    Stage,
+)
+from mallcore.pricing.buyer import GUEST, Buyer
+from mallcore.pricing.cart import Cart
+from mallcore.pricing.line_rules import LinePrice, LinePriceRule, LineSkip
+from mallcore.pricing.reasons import SkipReason
+from mallcore.pricing.selection import Candidate, choose, solo_saving
+from mallcore.promotions.activities import Activity, FreeShipping, GiftCoupons
+from mallcore.promotions.stacking import REGULAR, BenefitKind, Stacking
+from mallcore.promotions.window import require_aware
+
+_ACTIVITY_MONEY_KINDS = frozenset({BenefitKind.REDUCTION, BenefitKind.DISCOUNT})
+
+
+@attrs.frozen
+class PipelinePolicy:
+    """Switches for readings of the rules that a merchant may want the other way.
+
+    ``gift_coupons_exclusive``: ACT-4 lets a line join one non-shipping activity,
+    yet PIPE-2 grants its "spend 100 get a coupon" alongside "spend 100 save 15".
+    By default gift-coupon activities (no money effect) stack, as PIPE-2 shows.
+    """
+
+    gift_coupons_exclusive: bool = False
+
+
+def _allocation(total: int, weights: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    shares = allocate(total, weights)
+    return tuple((key, fen) for key, fen in shares.items() if fen)
+
+
+class _Ledger:
+    """Mutable per-call state: current amounts plus what was applied and skipped."""
+
+    __slots__ = ("applied", "gifts", "ids", "skipped")
+
+    def __init__(self, ids: list[str]) -> None:
+        self.ids = ids
+        self.applied: list[AppliedPromotion] = []
+        self.skipped: list[SkippedPromotion] = []
+        self.gifts: list[Gift] = []
+
+    def skip(
+        self, stage: Stage, pid: str, name: str, kind: str, reason: SkipReason,
+        detail: str = "", related: tuple[str, ...] = (),
+    ) -> None:
+        self.skipped.append(SkippedPromotion(stage, pid, name, kind, reason, detail, related))
+
+    def apply(
+        self, stage: Stage, pid: str, name: str, kind: str, amounts: list[int],
+        weights: dict[int, int], saving: int, detail: str, shipping: int = 0,
+    ) -> int:
+        """Allocate ``saving`` over ``weights`` (line index → fen, plus shipping) and
+        subtract each share from ``amounts``; returns the shipping share."""
+        keyed = {self.ids[i]: w for i, w in weights.items()}
+        if shipping:
+            keyed[SHIPPING] = shipping
+        allocation = _allocation(saving, keyed)
+        index = {line_id: i for i, line_id in enumerate(self.ids)}
+        ship_share = 0
+        for key, fen in allocation:
+            if key == SHIPPING:
+                ship_share = fen
+            else:
+                amounts[index[key]] -= fen
+        self.applied.append(AppliedPromotion(stage, pid, name, kind, saving, allocation, detail))
+        return ship_share
+
+
+class PricingPipeline:
+    """Prices carts against a fixed set of promotions; build once, price many."""
+
+    def __init__(
+        self,
+        activities: Iterable[Activity] = (),
+        *,
+        line_rules: Iterable[LinePriceRule] = (),
+        points_policy: PointsPolicy | None = None,
+        policy: PipelinePolicy | None = None,
+    ) -> None:
+        self.activities = tuple(sorted(activities, key=lambda a: a.id))
+        ids = [a.id for a in self.activities]
+        if len(set(ids)) != len(ids):
+            raise NotAllowed("activities", "two activities share an id", rule="ACT-3")
+        self.line_rules = tuple(line_rules)
+        self.points_policy = points_policy if points_policy is not None else PointsPolicy()
+        self.policy = policy if policy is not None else PipelinePolicy()
+        exclusive = set(_ACTIVITY_MONEY_KINDS)
+        if self.policy.gift_coupons_exclusive:
+            exclusive.add(BenefitKind.GIFT_COUPON)
+        self._exclusive_kinds = frozenset(exclusive)
+
+    def without(self, activity_id: str) -> PricingPipeline:
+        """The same pipeline minus one activity (for what-if comparisons)."""
+        return PricingPipeline(
+            (a for a in self.activities if a.id != activity_id),
+            line_rules=self.line_rules,
+            points_policy=self.points_policy,
+            policy=self.policy,
+        )
+
+    # ------------------------------------------------------------------ price
+    def price(
+        self,
+        cart: Cart,
+        *,
+        now: datetime,
+        buyer: Buyer = GUEST,
+        coupon: CouponOffer | None = None,
+        points: int = 0,
+        strict_coupon: bool = True,
+    ) -> PriceBreakdown:
+        """Price ``cart`` for ``buyer`` at ``now``.
+
+        ``coupon`` is the coupon the buyer chose; with ``strict_coupon`` a coupon
+        that cannot be used is refused (``NotAllowed``) as a checkout would,
+        otherwise it is reported as skipped.  ``points`` is how many points the
+        buyer asks to spend; stage 4 uses as many as the rules allow.
+        """
+        require_aware(now)
+        lines = cart.lines
+        currency = cart.currency
+        ids = [line.line_id for line in lines]
+        ledger = _Ledger(ids)
+        list_amounts = [line.unit_fen * line.quantity for line in lines]
+        amounts = list(list_amounts)
+        stacking = [REGULAR] * len(lines)
+
+        self._line_rules(cart, buyer, now, amounts, stacking, ledger)
+        after_rules = list(amounts)
+        shipping = cart.shipping_fen
+        shipping = self._activities(cart, buyer, now, amounts, after_rules, stacking, shipping,
+                                    ledger)
+        after_activities = list(amounts)
+        ship_activities = shipping
+        if coupon is not None:
+            shipping = self._coupon(coupon, cart, currency, amounts, stacking, shipping, ledger,
+                                    strict_coupon)
+        after_coupon = list(amounts)
+        ship_coupon = shipping
+        self._membership(buyer, amounts, stacking, ledger)
+        after_membership = list(amounts)
+        points_used = 0
+        if points:
+            shipping, points_used = self._points(buyer, points, amounts, stacking, shipping,
+                                                 ledger)
+        line_amounts = tuple(
+            LineAmounts(
+                line.line_id, line.sku_id, line.product_id, line.quantity, stacking[i].family,
+                (list_amounts[i], after_activities[i], after_coupon[i], after_membership[i],
+                 amounts[i]),
+            )
+            for i, line in enumerate(lines)
+        )
+        return PriceBreakdown(
+            currency,
+            line_amounts,
+            (cart.shipping_fen, ship_activities, ship_coupon, ship_coupon, shipping),
+            tuple(ledger.applied),
+            tuple(ledger.skipped),
+            tuple(ledger.gifts),
+            points_used,
+        )
+
+    # ----------------------------------------------------------- stage 1a
+    def _line_rules(
+        self, cart: Cart, buyer: Buyer, now: datetime, amounts: list[int],
+        stacking: list[Stacking], ledger: _Ledger,
+    ) -> None:
+        if not self.line_rules:
+            return
+        owner: dict[int, LinePriceRule] = {}
+        priced: dict[int, LinePrice] = {}
+        skips: dict[str, tuple[LinePriceRule, LineSkip]] = {}
+        for rule in self.line_rules:
+            for i, line in enumerate(cart.lines):
+                outcome = rule.price_line(line, buyer, now)
+                if outcome is None:
+                    continue
+                if isinstance(outcome, LineSkip):
+                    skips.setdefault(rule.id, (rule, outcome))
+                    continue
+                if not 0 <= outcome.amount_fen <= amounts[i]:
+                    raise NotAllowed(
+                        f"line price from {rule.id!r}",
+                        f"{format_yuan(outcome.amount_fen)} is not between 0 and the list "
+                        f"amount {format_yuan(amounts[i])}",
+                        rule="PIPE-1",
+                    )
+                current = priced.get(i)
+                if current is not None and current.amount_fen <= outcome.amount_fen:
+                    loser, winner = rule, owner[i]
+                else:
+                    if current is not None:
+                        loser, winner = owner[i], rule
+                        skips.setdefault(loser.id, (loser, LineSkip(
+                            SkipReason.EXCLUSIVE, f"line {line.line_id} priced by {rule.id}")))
+                    owner[i], priced[i] = rule, outcome
+                    continue
+                skips.setdefault(loser.id, (loser, LineSkip(
+                    SkipReason.EXCLUSIVE, f"line {line.line_id} priced by {winner.id}")))
+        by_rule: dict[str, dict[int, int]] = {}
+        for i, outcome in priced.items():
+            saving = amounts[i] - outcome.amount_fen
+            by_rule.setdefault(owner[i].id, {})[i] = saving
+            stacking[i] = outcome.stacking
+        for rule in self.line_rules:
+            savings = by_rule.get(rule.id)
+            if savings:
+                detail = "; ".join(
+                    d for i in sorted(savings) if (d := priced[i].detail)
+                )
+                # A line-price saving is already per line: allocate it as is.
+                ledger.apply(Stage.ACTIVITIES, rule.id, rule.name, rule.kind, amounts,
+                             savings, sum(savings.values()), detail)
+            elif rule.id in skips:
+                _, skip = skips[rule.id]
+                ledger.skip(Stage.ACTIVITIES, rule.id, rule.name, rule.kind, skip.reason,
+                            skip.detail)
+
+    # ----------------------------------------------------------- stage 1b
+    def _activities(
+        self, cart: Cart, buyer: Buyer, now: datetime, amounts: list[int],
+        base: list[int], stacking: list[Stacking], shipping: int, ledger: _Ledger,
+    ) -> int:
+        lines = cart.lines
+        counts = [line.quantity for line in lines]
+        stage = Stage.ACTIVITIES
+        exclusive: list[tuple[Activity, Candidate]] = []
+        stacked: list[tuple[Activity, int]] = []
+        for act in self.activities:
+            benefit = act.benefit
+            kind = benefit.kind
+            currency = benefit.currency
+            if currency is not None and currency != cart.currency:
+                raise CurrencyMismatch(
+                    f"activity {act.id!r}", f"in {currency}, the cart is in {cart.currency}"
+                )
+            if not act.window.is_active(now):
+                ledger.skip(stage, act.id, act.name, kind.value, SkipReason.OUTSIDE_WINDOW,
+                            act.window.describe())
+                continue
+            if not act.customers.admits(buyer.customer_id, buyer.level_id, buyer.first_order):
+                ledger.skip(stage, act.id, act.name, kind.value,
+                            SkipReason.CUSTOMER_NOT_ELIGIBLE, act.customers.describe())
+                continue
+            in_scope = 0
+            eligible = 0
+            covers = act.products.covers
+            for i, line in enumerate(lines):
+                if covers(line.product_id, line.sku_id, line.categories):
+                    in_scope |= 1 << i
+                    if kind in stacking[i].allowed:
+                        eligible |= 1 << i
+            if not in_scope:
+                ledger.skip(stage, act.id, act.name, kind.value, SkipReason.EXCLUDED_PRODUCT,
+                            act.products.describe())
+                continue
+            if not eligible:
+                ledger.skip(stage, act.id, act.name, kind.value, SkipReason.NOT_STACKABLE,
+                            "every line in scope is priced by an activity it cannot join")
+                continue
+            if kind in self._exclusive_kinds:
+                exclusive.append((act, Candidate(act.id, benefit, eligible)))
+            else:
+                stacked.append((act, eligible))
+
+        if exclusive:
+            self._exclusive(exclusive, amounts, base, counts, ledger)
+        for act, eligible in stacked:
+            if isinstance(act.benefit, FreeShipping):
+                shipping = self._free_shipping(act, act.benefit, cart, eligible, base, counts,
+                                               shipping, ledger)
+            elif isinstance(act.benefit, GiftCoupons):
+                self._gift(act, act.benefit, eligible, base, ledger)
+        return shipping
+
+    def _exclusive(
+        self, exclusive: list[tuple[Activity, Candidate]], amounts: list[int],
+        base: list[int], counts: list[int], ledger: _Ledger,
+    ) -> None:
+        choices = choose([c for _, c in exclusive], base, counts)
+        owner_of: dict[int, str] = {}
+        for choice in choices:
+            m = choice.lines
+            while m:
+                low = m & -m
+                owner_of[low.bit_length() - 1] = choice.candidate.key
+                m ^= low
+        for (act, cand), choice in zip(exclusive, choices, strict=True):
+            kind = act.benefit.kind.value
+            if choice.saving:
+                weights = _bits(choice.lines, base)
+                ledger.apply(Stage.ACTIVITIES, act.id, act.name, kind, amounts, weights,
+                             choice.saving,
+                             f"{act.benefit.describe()} on {format_yuan(sum(weights.values()))}")
+                continue
+            alone = solo_saving(cand, base, counts)
+            if alone:
+                winners = tuple(sorted({owner_of[i] for i in _bits(cand.lines, base)
+                                        if i in owner_of}))
+                ledger.skip(
+                    Stage.ACTIVITIES, act.id, act.name, kind, SkipReason.EXCLUSIVE,
+                    f"would save {format_yuan(alone)}; its lines went to "
+                    f"{', '.join(winners)}, better for the buyer",
+                    winners,
+                )
+            else:
+                total = sum(_bits(cand.lines, base).values())
+                ledger.skip(Stage.ACTIVITIES, act.id, act.name, kind,
+                            SkipReason.THRESHOLD_NOT_MET,
+                            f"{act.benefit.describe()}; participating goods "
+                            f"{format_yuan(total)}")
+
+    def _free_shipping(
+        self, act: Activity, benefit: FreeShipping, cart: Cart, eligible: int,
+        base: list[int], counts: list[int], shipping: int, ledger: _Ledger,
+    ) -> int:
+        stage, kind = Stage.ACTIVITIES, benefit.kind.value
+        if cart.region is not None and cart.region in benefit.excluded_regions:
+            ledger.skip(stage, act.id, act.name, kind, SkipReason.REGION_EXCLUDED,
+                        f"region {cart.region} is excluded")
+            return shipping
+        methods = benefit.delivery_methods
+        if methods is not None and cart.delivery_method not in methods:
+            ledger.skip(stage, act.id, act.name, kind, SkipReason.DELIVERY_METHOD,
+                        f"{cart.delivery_method} not in {', '.join(sorted(methods))}")
+            return shipping
+        total = sum(_bits(eligible, base).values())
+        if not benefit.saving(total, 0):
+            ledger.skip(stage, act.id, act.name, kind, SkipReason.THRESHOLD_NOT_MET,
+                        f"{benefit.describe()}; participating goods {format_yuan(total)}")
+            return shipping
+        if shipping == 0:
+            waived = [p.id for p in ledger.applied if p.share_of(SHIPPING)]
+            reason = SkipReason.ALREADY_FREE if waived else SkipReason.NOTHING_TO_DISCOUNT
+            ledger.skip(stage, act.id, act.name, kind, reason,
+                        "shipping is already free", tuple(waived))
+            return shipping
+        ledger.apply(stage, act.id, act.name, kind, [], {}, shipping,
+                     benefit.describe(), shipping=shipping)
+        return 0
+
+    def _gift(
+        self, act: Activity, benefit: GiftCoupons, eligible: int, base: list[int],
+        ledger: _Ledger,
+    ) -> None:
+        total = sum(_bits(eligible, base).values())
+        tier = benefit.tier_for(total)
+        if tier is None:
+            ledger.skip(Stage.ACTIVITIES, act.id, act.name, benefit.kind.value,
+                        SkipReason.THRESHOLD_NOT_MET,
+                        f"{benefit.describe()}; participating goods {format_yuan(total)}")
+            return
+        ledger.applied.append(AppliedPromotion(
+            Stage.ACTIVITIES, act.id, act.name, benefit.kind.value, 0, (),
+            f"{tier.quantity}× {tier.coupon_batch} after completion",
+        ))
+        ledger.gifts.append(Gift("coupon", tier.coupon_batch, tier.quantity, act.id))
+
+    # ----------------------------------------------------------- stage 2
+    def _coupon(
+        self, coupon: CouponOffer, cart: Cart, currency: str, amounts: list[int],
+        stacking: list[Stacking], shipping: int, ledger: _Ledger, strict: bool,
+    ) -> int:
+        if coupon.currency != currency:
+            raise CurrencyMismatch(
+                f"coupon {coupon.id!r}", f"in {coupon.currency}, the cart is in {currency}"
+            )
+        stage, kind = Stage.COUPONS, BenefitKind.COUPON.value
+        lines = cart.lines
+        in_scope = [i for i, line in enumerate(lines)
+                    if coupon.scope.covers(line.product_id, line.sku_id, line.categories)]
+        eligible = [i for i in in_scope if stacking[i].allows(BenefitKind.COUPON)]
+        base = sum(amounts[i] for i in eligible)
+        benefit = coupon.benefit
+
+        def refuse(reason: SkipReason, detail: str) -> int:
+            if strict:
+                raise NotAllowed(f"coupon {coupon.id!r}", detail, rule=_COUPON_RULE[reason])
+            ledger.skip(stage, coupon.id, coupon.name, kind, reason, detail)
+            return shipping
+
+        if not in_scope:
+            return refuse(SkipReason.EXCLUDED_PRODUCT,
+                          f"no line is in its scope ({coupon.scope.describe()})")
+        if not eligible:
+            return refuse(SkipReason.NOT_STACKABLE,
+                          "every line in scope is priced by an activity that excludes coupons")
+        if base < coupon.threshold_fen:
+            return refuse(SkipReason.THRESHOLD_NOT_MET,
+                          f"needs {format_yuan(coupon.threshold_fen)} of goods in scope after "
+                          f"activities, has {format_yuan(base)}")
+        weights = {i: amounts[i] for i in eligible}
+        if isinstance(benefit, FreeShippingCoupon):
+            if shipping == 0:
+                return refuse(SkipReason.ALREADY_FREE, "shipping is already free")
+            ledger.apply(stage, coupon.id, coupon.name, kind, amounts, {}, shipping,
+                         coupon.describe(), shipping=shipping)
+            return 0
+        if isinstance(benefit, ExchangeItem):
+            target = [i for i in eligible if lines[i].sku_id == benefit.sku]
+            if not target:
+                return refuse(SkipReason.EXCLUDED_PRODUCT, f"the cart has no {benefit.sku}")
+            i = target[0]
+            weights = {i: amounts[i]}
+            saving = half_up_div(amounts[i], lines[i].quantity)
+        elif isinstance(benefit, FixedAmount):
+            saving = min(coupon.amount_fen, base)
+        elif isinstance(benefit, PercentOff):
+            saving = benefit.rate.discount_of(base)
+            if coupon.cap_fen is not None:
+                saving = min(saving, coupon.cap_fen)
+        else:  # pragma: no cover - the union is closed
+            raise TypeError(benefit)
+        if saving <= 0:
+            return refuse(SkipReason.NOTHING_TO_DISCOUNT, "the goods in scope are already free")
+        ledger.apply(stage, coupon.id, coupon.name, kind, amounts, weights, saving,
+                     coupon.describe())
+        return shipping
+
+    # ----------------------------------------------------------- stage 3
+    def _membership(
+        self, buyer: Buyer, amounts: list[int], stacking: list[Stacking], ledger: _Ledger,
+    ) -> None:
+        rate = buyer.member_discount
+        kind = BenefitKind.MEMBERSHIP.value
+        if rate is None:
+            if buyer.level_id is not None:
+                ledger.skip(Stage.MEMBERSHIP, f"level:{buyer.level_id}", buyer.level_id, kind,
+                            SkipReason.NO_MEMBER_DISCOUNT, "this level has no discount")
+            return
+        pid, name = f"level:{buyer.level_id}", f"{buyer.level_id or 'member'} {rate.label()}"
+        weights = {i: a for i, a in enumerate(amounts)
+                   if BenefitKind.MEMBERSHIP in stacking[i].allowed}
+        base = sum(weights.values())
+        saving = rate.discount_of(base)
+        if not weights:
+            ledger.skip(Stage.MEMBERSHIP, pid, name, kind, SkipReason.NOT_STACKABLE,
+                        "every line is priced by an activity that excludes the member discount")
+        elif saving <= 0:
+            ledger.skip(Stage.MEMBERSHIP, pid, name, kind, SkipReason.NOTHING_TO_DISCOUNT,
+                        f"{rate.label()} of {format_yuan(base)} rounds to 0.00")
+        else:
+            ledger.apply(Stage.MEMBERSHIP, pid, name, kind, amounts, weights, saving,
+                         f"{rate.label()} of {format_yuan(base)}")
+
+    # ----------------------------------------------------------- stage 4
+    def _points(
+        self, buyer: Buyer, points: int, amounts: list[int], stacking: list[Stacking],
+        shipping: int, ledger: _Ledger,
+    ) -> tuple[int, int]:
+        kind = BenefitKind.POINTS.value
+        name = f"{points} points"
+        policy = self.points_policy
+        if not policy.enabled:
+            ledger.skip(Stage.POINTS, "points", name, kind, SkipReason.POINTS_DISABLED,
+                        "points deduction is switched off")
+            return shipping, 0
+        weights = {i: a for i, a in enumerate(amounts)
+                   if BenefitKind.POINTS in stacking[i].allowed}
+        if not weights:
+            ledger.skip(Stage.POINTS, "points", name, kind, SkipReason.NOT_STACKABLE,
+                        "every line is priced by an activity that excludes points")
+            return shipping, 0
+        base = sum(weights.values()) + shipping  # PIPE-1: points may pay shipping
+        deduction = policy.deduction(base, points, buyer.points_balance)
+        if deduction.fen <= 0:
+            ledger.skip(Stage.POINTS, "points", name, kind, SkipReason.LIMIT_REACHED,
+                        f"limited by {deduction.capped_by}: no whole yuan on "
+                        f"{format_yuan(base)}")
+            return shipping, 0
+        detail = f"{deduction.points} points = {format_yuan(deduction.fen)}"
+        if deduction.capped_by not in (None, "requested"):
+            detail += f" (limited by {deduction.capped_by})"
+        ship_share = ledger.apply(Stage.POINTS, "points", f"{deduction.points} points", kind,
+                                  amounts, weights, deduction.fen, detail, shipping=shipping)
+        return shipping - ship_share, deduction.points
+
+
+_COUPON_RULE = {
+    SkipReason.EXCLUDED_PRODUCT: "CPN-1",
+    SkipReason.NOT_STACKABLE: "PIPE-5",
+    SkipReason.THRESHOLD_NOT_MET: "CPN-1",
+    SkipReason.ALREADY_FREE: "CPN-1",
+    SkipReason.NOTHING_TO_DISCOUNT: "CPN-1",
+}
+
+
+def half_up_div(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half-up, for non-negative integers."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def _bits(mask: int, base: Sequence[int]) -> dict[int, int]:
+    out = {}
+    while mask:
+        low = mask & -mask
+        i = low.bit_length() - 1
+        out[i] = base[i]
+        mask ^= low
+    return out
+
+
+__all__ = ["PipelinePolicy", "PricingPipeline", "half_up_div"]

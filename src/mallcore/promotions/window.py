@@ -1,0 +1,67 @@
+"""When a promotion is valid (ACT-3): may start in the future, may be permanent.
+
+The recurring windows of limited-time discounts (LTD-1) will extend this type;
+the pipeline only ever asks ``is_active(now)``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from mallcore.errors import InvalidConfiguration, InvalidInput
+
+
+def require_aware(now: datetime, what: str = "now") -> datetime:
+    """Time is a parameter, and a naive one is ambiguous by up to a day in China."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InvalidInput(what, f"{now.isoformat()} has no time zone")
+    return now
+
+
+@attrs.frozen
+class Window:
+    """A half-open validity interval ``[starts_at, ends_at)``; ``None`` is unbounded."""
+
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.starts_at is not None:
+            require_aware(self.starts_at, "window start")
+        if self.ends_at is not None:
+            require_aware(self.ends_at, "window end")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise InvalidConfiguration(
+                "window", f"ends {self.ends_at.isoformat()} before it starts", rule="ACT-3"
+            )
+
+    @property
+    def permanent(self) -> bool:
+        return self.starts_at is None and self.ends_at is None
+
+    def is_active(self, now: datetime) -> bool:
+        if self.starts_at is not None and now < self.starts_at:
+            return False
+        return self.ends_at is None or now < self.ends_at
+
+    def overlaps(self, other: Window) -> bool:
+        """Two half-open intervals overlap when each starts before the other ends."""
+        a_before_b_ends = other.ends_at is None or self.starts_at is None or (
+            self.starts_at < other.ends_at
+        )
+        b_before_a_ends = self.ends_at is None or other.starts_at is None or (
+            other.starts_at < self.ends_at
+        )
+        return a_before_b_ends and b_before_a_ends
+
+    def describe(self) -> str:
+        if self.permanent:
+            return "permanent"
+        start = self.starts_at.isoformat() if self.starts_at else "…"
+        end = self.ends_at.isoformat() if self.ends_at else "…"
+        return f"{start} – {end}"
+
+
+ALWAYS = Window()
