@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 
 from mallcore.errors import InvalidInput
 from mallcore.money import Rate
+
+if TYPE_CHECKING:
+    from mallcore.customers.customer import Customer
+    from mallcore.customers.membership import LevelLadder
 
 
 @attrs.frozen
@@ -15,6 +21,7 @@ class Buyer:
     member_discount: Rate | None = None
     first_order: bool = False
     points_balance: int = 0
+    level_name: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.points_balance < 0:
@@ -22,3 +29,11 @@ class Buyer:
 
 
 GUEST = Buyer()
+
+
+def buyer_for(
+    customer: Customer, ladder: LevelLadder, *, first_order: bool = False, points_balance: int = 0
+) -> Buyer:
+    """The pricing view of a customer: the discount of the level their record names (MEM-3)."""
+    level = ladder.get(customer.level_id)
+    return Buyer(customer.id, level.id, level.discount, first_order, points_balance, level.name)

@@ -463,7 +463,8 @@ class PricingPipeline:
                 ledger.skip(Stage.MEMBERSHIP, f"level:{buyer.level_id}", buyer.level_id, kind,
                             SkipReason.NO_MEMBER_DISCOUNT, "this level has no discount")
             return
-        pid, name = f"level:{buyer.level_id}", f"{buyer.level_id or 'member'} {rate.label()}"
+        pid = f"level:{buyer.level_id}"
+        name = f"{buyer.level_name or buyer.level_id or 'member'} {rate.label()}"
         weights = {i: a for i, a in enumerate(amounts)
                    if BenefitKind.MEMBERSHIP in stacking[i].allowed}
         base = sum(weights.values())

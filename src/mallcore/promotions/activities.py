@@ -9,11 +9,12 @@ the participating lines, before any activity saving (ACT-2; PIPE-2 shows
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
 import attrs
 
+from mallcore._convert import frozen, frozen_or_none
 from mallcore.errors import InvalidConfiguration
 from mallcore.money import Money, Rate, format_yuan, same_currency, to_fen
 from mallcore.promotions.scope import ALL_PRODUCTS, EVERYONE, CustomerScope, ProductScope
@@ -44,11 +45,15 @@ class ReductionTier:
     save: Money
 
 
+def _reduction_tiers(tiers: Iterable[ReductionTier]) -> tuple[ReductionTier, ...]:
+    return tuple(tiers)
+
+
 @attrs.frozen
 class TieredReduction:
     """满减: the highest tier reached applies; tiers never add up (ACT-1)."""
 
-    tiers: tuple[ReductionTier, ...] = attrs.field(converter=tuple)
+    tiers: tuple[ReductionTier, ...] = attrs.field(converter=_reduction_tiers)
     kind = BenefitKind.REDUCTION
     by_count = False
     _table: tuple[tuple[int, int], ...] = attrs.field(init=False, repr=False, eq=False)
@@ -138,11 +143,15 @@ class DiscountTier:
     rate: Rate
 
 
+def _discount_tiers(tiers: Iterable[DiscountTier]) -> tuple[DiscountTier, ...]:
+    return tuple(tiers)
+
+
 @attrs.frozen
 class TieredDiscount:
     """满折 by amount or by item count: the highest tier reached applies (ACT-1)."""
 
-    tiers: tuple[DiscountTier, ...] = attrs.field(converter=tuple)
+    tiers: tuple[DiscountTier, ...] = attrs.field(converter=_discount_tiers)
     by_count: bool = False
     kind = BenefitKind.DISCOUNT
     _table: tuple[tuple[int, Rate], ...] = attrs.field(init=False, repr=False, eq=False)
@@ -204,9 +213,9 @@ class FreeShipping:
     """满免邮: threshold optional; excluded regions; eligible delivery methods (ACT-1)."""
 
     threshold: Money | None = None
-    excluded_regions: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    excluded_regions: frozenset[str] = attrs.field(default=frozenset(), converter=frozen)
     delivery_methods: frozenset[str] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(frozenset)
+        default=None, converter=frozen_or_none
     )
     kind = BenefitKind.FREE_SHIPPING
     by_count = False
@@ -243,11 +252,15 @@ class GiftTier:
     quantity: int = 1
 
 
+def _gift_tiers(tiers: Iterable[GiftTier]) -> tuple[GiftTier, ...]:
+    return tuple(tiers)
+
+
 @attrs.frozen
 class GiftCoupons:
     """满赠券: coupons granted after the order completes; no money effect (ACT-1)."""
 
-    tiers: tuple[GiftTier, ...] = attrs.field(converter=tuple)
+    tiers: tuple[GiftTier, ...] = attrs.field(converter=_gift_tiers)
     kind = BenefitKind.GIFT_COUPON
     by_count = False
     _table: tuple[tuple[int, GiftTier], ...] = attrs.field(init=False, repr=False, eq=False)

@@ -6,6 +6,7 @@ import enum
 
 import attrs
 
+from mallcore._convert import frozen
 from mallcore.errors import InvalidConfiguration
 
 
@@ -13,9 +14,9 @@ from mallcore.errors import InvalidConfiguration
 class ProductScope:
     """All products, or chosen products, SKUs and categories (any match counts)."""
 
-    products: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
-    skus: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
-    categories: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    products: frozenset[str] = attrs.field(default=frozenset(), converter=frozen)
+    skus: frozenset[str] = attrs.field(default=frozenset(), converter=frozen)
+    categories: frozenset[str] = attrs.field(default=frozenset(), converter=frozen)
 
     @property
     def everything(self) -> bool:
@@ -56,7 +57,7 @@ class Audience(enum.Enum):
 @attrs.frozen
 class CustomerScope:
     audience: Audience = Audience.EVERYONE
-    ids: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    ids: frozenset[str] = attrs.field(default=frozenset(), converter=frozen)
 
     def __attrs_post_init__(self) -> None:
         needs_ids = self.audience in (Audience.LEVELS, Audience.CUSTOMERS)

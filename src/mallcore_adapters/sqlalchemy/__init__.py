@@ -1,4 +1,4 @@
-"""Storage on SQLAlchemy: SQLite (embedded default) and PostgreSQL (the 'postgres' extra adds psycopg)."""
+"""Storage on SQLAlchemy: SQLite (the embedded default) and PostgreSQL (psycopg 3)."""
 
 from mallcore_adapters import require_extra
 
