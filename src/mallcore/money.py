@@ -9,7 +9,7 @@ call ``Money.round()`` or format through babel, which follow ambient contexts.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import TypeVar
 
@@ -29,6 +29,7 @@ __all__ = [
     "money",
     "parse_fen",
     "same_currency",
+    "split",
     "to_fen",
 ]
 
@@ -148,31 +149,37 @@ def allocate(total: int, weights: Mapping[K, int]) -> dict[K, int]:
     """
     if total < 0:
         raise InvalidInput("allocation", f"total {total} fen is negative", rule="PIPE-3")
-    weight_sum = 0
-    for key, w in weights.items():
-        if w < 0:
-            raise InvalidInput("allocation", f"weight of {key!r} is negative", rule="PIPE-3")
-        weight_sum += w
-    if weight_sum == 0:
-        if total:
-            raise InvalidInput(
-                "allocation", f"cannot spread {total} fen over zero weight", rule="PIPE-3"
-            )
-        return dict.fromkeys(weights, 0)
-    shares: dict[K, int] = {}
-    remainders: list[tuple[int, K]] = []
-    given = 0
-    for key, w in weights.items():
-        share, rem = divmod(total * w, weight_sum)
-        shares[key] = share
-        given += share
-        if rem:
-            remainders.append((-rem, key))
-    left = total - given
+    keys = list(weights)
+    values = list(weights.values())
+    if values and min(values) < 0:
+        key = next(k for k, w in weights.items() if w < 0)
+        raise InvalidInput("allocation", f"weight of {key!r} is negative", rule="PIPE-3")
+    if total and not any(values):
+        raise InvalidInput(
+            "allocation", f"cannot spread {total} fen over zero weight", rule="PIPE-3"
+        )
+    return dict(zip(keys, split(total, keys, values), strict=True))
+
+
+def split(total: int, keys: Sequence[str], weights: Sequence[int]) -> list[int]:
+    """``allocate`` on parallel sequences, for callers that checked their input.
+
+    The pricing pipeline calls this once per applied promotion, so it avoids
+    building mappings; ``allocate`` is the checked, mapping-shaped front door.
+    """
+    weight_sum = sum(weights)
+    if total == weight_sum:  # the whole base: each key gives all it has
+        return list(weights)
+    if len(weights) == 1:
+        return [total]
+    shares = [total * w // weight_sum for w in weights]
+    left = total - sum(shares)
     if left:
-        remainders.sort()
-        for _, key in remainders[:left]:
-            shares[key] += 1
+        remainders = sorted(
+            zip([-(total * w % weight_sum) for w in weights], keys, range(len(keys)), strict=True)
+        )
+        for _, _, i in remainders[:left]:
+            shares[i] += 1
     return shares
 
 
@@ -185,6 +192,8 @@ class Rate:
     """
 
     pay: Decimal = attrs.field()
+    _label: str = attrs.field(init=False, repr=False, eq=False)
+    _ratio: tuple[int, int] = attrs.field(init=False, repr=False, eq=False)
 
     @pay.validator
     def _check(self, _: object, value: Decimal) -> None:
@@ -192,6 +201,11 @@ class Rate:
             raise InvalidInput("rate", f"{value!r} is not a Decimal")
         if not (Decimal(0) < value <= Decimal(1)):
             raise InvalidInput("rate", f"{value} is not in (0, 1]: pay more than 0, at most all")
+
+    def __attrs_post_init__(self) -> None:
+        tenths = (self.pay * 10).normalize()
+        object.__setattr__(self, "_label", f"{tenths:f}折")
+        object.__setattr__(self, "_ratio", self.pay.as_integer_ratio())
 
     @classmethod
     def zhe(cls, value: str | int | Decimal) -> Rate:
@@ -207,10 +221,11 @@ class Rate:
 
     def discount_of(self, fen: int) -> int:
         """The saving on ``fen``, half-up to the fen, never more than ``fen``."""
-        if self.pay == 1 or fen <= 0:
+        if fen <= 0:
             return 0
-        return half_up(Decimal(fen) * (1 - self.pay))
+        pay, whole = self._ratio
+        # fen × (1 − pay) rounded half-up, in integers: no decimal context involved
+        return (2 * fen * (whole - pay) + whole) // (2 * whole)
 
     def label(self) -> str:
-        tenths = (self.pay * 10).normalize()
-        return f"{tenths:f}折"
+        return self._label

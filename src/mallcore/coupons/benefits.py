@@ -66,6 +66,7 @@ class CouponOffer:
     threshold_fen: int = attrs.field(init=False, repr=False, eq=False)
     amount_fen: int = attrs.field(init=False, repr=False, eq=False)
     cap_fen: int | None = attrs.field(init=False, repr=False, eq=False)
+    _description: str = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         cur = self.currency
@@ -92,8 +93,12 @@ class CouponOffer:
         object.__setattr__(self, "threshold_fen", threshold)
         object.__setattr__(self, "amount_fen", amount)
         object.__setattr__(self, "cap_fen", cap)
+        object.__setattr__(self, "_description", self._describe())
 
     def describe(self) -> str:
+        return self._description
+
+    def _describe(self) -> str:
         text = self.benefit.describe()
         if self.threshold_fen:
             text = f"spend {format_yuan(self.threshold_fen)}: {text}"

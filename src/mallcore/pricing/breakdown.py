@@ -7,12 +7,16 @@ pricing stays fast and the explanation stays exact.
 from __future__ import annotations
 
 import enum
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from mallcore.money import Money, format_yuan, from_fen
 from mallcore.pricing.reasons import SkipReason
+
+if TYPE_CHECKING:
+    from mallcore.pricing.cart import CartLine
 
 
 class Stage(enum.StrEnum):
@@ -95,18 +99,31 @@ class Gift:
 
 @attrs.frozen
 class PriceBreakdown:
+    """Amounts are kept per stage (``stage_fen[stage][line]``); ``lines`` is a view."""
+
     currency: str
-    lines: tuple[LineAmounts, ...]
+    cart_lines: tuple[CartLine, ...]
+    families: tuple[str, ...]
+    stage_fen: tuple[tuple[int, ...], ...]
     shipping_fen: tuple[int, ...]
     applied: tuple[AppliedPromotion, ...]
     skipped: tuple[SkippedPromotion, ...]
     gifts: tuple[Gift, ...]
     points_used: int = 0
 
+    @functools.cached_property
+    def lines(self) -> tuple[LineAmounts, ...]:
+        """Each line's amount after each stage, so a later partial refund is exact."""
+        per_line = tuple(zip(*self.stage_fen, strict=True))
+        return tuple(
+            LineAmounts(line.line_id, line.sku_id, line.product_id, line.quantity, family, fen)
+            for line, family, fen in zip(self.cart_lines, self.families, per_line, strict=True)
+        )
+
     # -- totals ---------------------------------------------------------------
     def total_fen(self, stage: Stage) -> int:
         i = stage.position
-        return self.shipping_fen[i] + sum(line.fen[i] for line in self.lines)
+        return self.shipping_fen[i] + sum(self.stage_fen[i])
 
     def total(self, stage: Stage) -> Money:
         return from_fen(self.total_fen(stage), self.currency)
@@ -126,7 +143,7 @@ class PriceBreakdown:
     @property
     def gift_basis(self) -> Money:
         """PIPE-6: what pay-gifts are computed on: goods actually paid, no shipping."""
-        return from_fen(sum(line.fen[-1] for line in self.lines), self.currency)
+        return from_fen(sum(self.stage_fen[-1]), self.currency)
 
     def stage_totals(self) -> dict[Stage, Money]:
         return {stage: self.total(stage) for stage in STAGES}
@@ -204,7 +221,7 @@ class PriceBreakdown:
                 for g in self.gifts
             ],
             "points_used": self.points_used,
-            "gift_basis": format_yuan(sum(line.fen[-1] for line in self.lines)),
+            "gift_basis": format_yuan(sum(self.stage_fen[-1])),
         }
 
     def render(self) -> str:

@@ -9,7 +9,7 @@ benefit asks the line's stacking whether it may join (PIPE-5).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 import attrs
@@ -23,22 +23,22 @@ from mallcore.coupons.benefits import (
 )
 from mallcore.customers.points import PointsPolicy
 from mallcore.errors import CurrencyMismatch, NotAllowed
-from mallcore.money import allocate, format_yuan
+from mallcore.money import format_yuan, split
 from mallcore.pricing.breakdown import (
     SHIPPING,
     AppliedPromotion,
     Gift,
-    LineAmounts,
     PriceBreakdown,
     SkippedPromotion,
     Stage,
 )
 from mallcore.pricing.buyer import GUEST, Buyer
-from mallcore.pricing.cart import Cart
+from mallcore.pricing.cart import Cart, CartLine
 from mallcore.pricing.line_rules import LinePrice, LinePriceRule, LineSkip
 from mallcore.pricing.reasons import SkipReason
-from mallcore.pricing.selection import Candidate, choose, solo_saving
+from mallcore.pricing.selection import Candidate, choose
 from mallcore.promotions.activities import Activity, FreeShipping, GiftCoupons
+from mallcore.promotions.scope import Audience, ProductScope
 from mallcore.promotions.stacking import REGULAR, BenefitKind, Stacking
 from mallcore.promotions.window import require_aware
 
@@ -55,11 +55,6 @@ class PipelinePolicy:
     """
 
     gift_coupons_exclusive: bool = False
-
-
-def _allocation(total: int, weights: dict[str, int]) -> tuple[tuple[str, int], ...]:
-    shares = allocate(total, weights)
-    return tuple((key, fen) for key, fen in shares.items() if fen)
 
 
 class _Ledger:
@@ -85,18 +80,26 @@ class _Ledger:
     ) -> int:
         """Allocate ``saving`` over ``weights`` (line index → fen, plus shipping) and
         subtract each share from ``amounts``; returns the shipping share."""
-        keyed = {self.ids[i]: w for i, w in weights.items()}
+        ids = self.ids
+        positions = list(weights)
+        keys = [ids[i] for i in positions]
+        values = list(weights.values())
         if shipping:
-            keyed[SHIPPING] = shipping
-        allocation = _allocation(saving, keyed)
-        index = {line_id: i for i, line_id in enumerate(self.ids)}
+            keys.append(SHIPPING)
+            values.append(shipping)
         ship_share = 0
-        for key, fen in allocation:
-            if key == SHIPPING:
-                ship_share = fen
+        allocation = []
+        for n, fen in enumerate(split(saving, keys, values)):
+            if not fen:
+                continue
+            if n < len(positions):
+                amounts[positions[n]] -= fen
             else:
-                amounts[index[key]] -= fen
-        self.applied.append(AppliedPromotion(stage, pid, name, kind, saving, allocation, detail))
+                ship_share = fen
+            allocation.append((keys[n], fen))
+        self.applied.append(
+            AppliedPromotion(stage, pid, name, kind, saving, tuple(allocation), detail)
+        )
         return ship_share
 
 
@@ -122,6 +125,24 @@ class PricingPipeline:
         if self.policy.gift_coupons_exclusive:
             exclusive.add(BenefitKind.GIFT_COUPON)
         self._exclusive_kinds = frozenset(exclusive)
+        self._describe = {a.id: a.benefit.describe() for a in self.activities}
+        # What does not change between carts, worked out once (the pipeline is frozen).
+        self._compiled = [
+            (
+                act,
+                act.benefit.kind,
+                act.benefit.kind.value,
+                None if act.window.permanent else act.window,
+                None if act.customers.audience is Audience.EVERYONE else act.customers,
+                act.benefit.kind in self._exclusive_kinds,
+            )
+            for act in self.activities
+        ]
+        self._currencies = {
+            a.id: cur for a in self.activities if (cur := a.benefit.currency) is not None
+        }
+        self._currency_set = frozenset(self._currencies.values())
+        self._scopes = _ScopeIndex(a.products for a in self.activities)
 
     def without(self, activity_id: str) -> PricingPipeline:
         """The same pipeline minus one activity (for what-if comparisons)."""
@@ -177,17 +198,12 @@ class PricingPipeline:
         if points:
             shipping, points_used = self._points(buyer, points, amounts, stacking, shipping,
                                                  ledger)
-        line_amounts = tuple(
-            LineAmounts(
-                line.line_id, line.sku_id, line.product_id, line.quantity, stacking[i].family,
-                (list_amounts[i], after_activities[i], after_coupon[i], after_membership[i],
-                 amounts[i]),
-            )
-            for i, line in enumerate(lines)
-        )
         return PriceBreakdown(
             currency,
-            line_amounts,
+            lines,
+            tuple(s.family for s in stacking),
+            (tuple(list_amounts), tuple(after_activities), tuple(after_coupon),
+             tuple(after_membership), tuple(amounts)),
             (cart.shipping_fen, ship_activities, ship_coupon, ship_coupon, shipping),
             tuple(ledger.applied),
             tuple(ledger.skipped),
@@ -261,40 +277,38 @@ class PricingPipeline:
         stage = Stage.ACTIVITIES
         exclusive: list[tuple[Activity, Candidate]] = []
         stacked: list[tuple[Activity, int]] = []
-        for act in self.activities:
-            benefit = act.benefit
-            kind = benefit.kind
-            currency = benefit.currency
-            if currency is not None and currency != cart.currency:
-                raise CurrencyMismatch(
-                    f"activity {act.id!r}", f"in {currency}, the cart is in {cart.currency}"
-                )
-            if not act.window.is_active(now):
-                ledger.skip(stage, act.id, act.name, kind.value, SkipReason.OUTSIDE_WINDOW,
-                            act.window.describe())
+        in_scope_of = self._scopes.masks(lines)
+        allowed = _allowed_masks(stacking)
+        if self._currency_set and self._currency_set != {cart.currency}:
+            act_id, cur = next((a, c) for a, c in self._currencies.items() if c != cart.currency)
+            raise CurrencyMismatch(
+                f"activity {act_id!r}", f"in {cur}, the cart is in {cart.currency}"
+            )
+        for j, (act, kind, kind_value, window, audience, is_exclusive) in enumerate(
+            self._compiled
+        ):
+            if window is not None and not window.is_active(now):
+                ledger.skip(stage, act.id, act.name, kind_value, SkipReason.OUTSIDE_WINDOW,
+                            window.describe())
                 continue
-            if not act.customers.admits(buyer.customer_id, buyer.level_id, buyer.first_order):
-                ledger.skip(stage, act.id, act.name, kind.value,
-                            SkipReason.CUSTOMER_NOT_ELIGIBLE, act.customers.describe())
+            if audience is not None and not audience.admits(
+                buyer.customer_id, buyer.level_id, buyer.first_order
+            ):
+                ledger.skip(stage, act.id, act.name, kind_value,
+                            SkipReason.CUSTOMER_NOT_ELIGIBLE, audience.describe())
                 continue
-            in_scope = 0
-            eligible = 0
-            covers = act.products.covers
-            for i, line in enumerate(lines):
-                if covers(line.product_id, line.sku_id, line.categories):
-                    in_scope |= 1 << i
-                    if kind in stacking[i].allowed:
-                        eligible |= 1 << i
+            in_scope = in_scope_of[j]
             if not in_scope:
-                ledger.skip(stage, act.id, act.name, kind.value, SkipReason.EXCLUDED_PRODUCT,
+                ledger.skip(stage, act.id, act.name, kind_value, SkipReason.EXCLUDED_PRODUCT,
                             act.products.describe())
                 continue
+            eligible = in_scope & allowed(kind)
             if not eligible:
-                ledger.skip(stage, act.id, act.name, kind.value, SkipReason.NOT_STACKABLE,
+                ledger.skip(stage, act.id, act.name, kind_value, SkipReason.NOT_STACKABLE,
                             "every line in scope is priced by an activity it cannot join")
                 continue
-            if kind in self._exclusive_kinds:
-                exclusive.append((act, Candidate(act.id, benefit, eligible)))
+            if is_exclusive:
+                exclusive.append((act, Candidate(act.id, act.benefit, eligible)))
             else:
                 stacked.append((act, eligible))
 
@@ -313,25 +327,19 @@ class PricingPipeline:
         base: list[int], counts: list[int], ledger: _Ledger,
     ) -> None:
         choices = choose([c for _, c in exclusive], base, counts)
-        owner_of: dict[int, str] = {}
-        for choice in choices:
-            m = choice.lines
-            while m:
-                low = m & -m
-                owner_of[low.bit_length() - 1] = choice.candidate.key
-                m ^= low
         for (act, cand), choice in zip(exclusive, choices, strict=True):
             kind = act.benefit.kind.value
             if choice.saving:
                 weights = _bits(choice.lines, base)
                 ledger.apply(Stage.ACTIVITIES, act.id, act.name, kind, amounts, weights,
                              choice.saving,
-                             f"{act.benefit.describe()} on {format_yuan(sum(weights.values()))}")
+                             f"{self._describe[act.id]} on {format_yuan(sum(weights.values()))}")
                 continue
-            alone = solo_saving(cand, base, counts)
+            alone = choice.alone
             if alone:
-                winners = tuple(sorted({owner_of[i] for i in _bits(cand.lines, base)
-                                        if i in owner_of}))
+                winners = tuple(sorted(
+                    other.candidate.key for other in choices if other.lines & cand.lines
+                ))
                 ledger.skip(
                     Stage.ACTIVITIES, act.id, act.name, kind, SkipReason.EXCLUSIVE,
                     f"would save {format_yuan(alone)}; its lines went to "
@@ -342,7 +350,7 @@ class PricingPipeline:
                 total = sum(_bits(cand.lines, base).values())
                 ledger.skip(Stage.ACTIVITIES, act.id, act.name, kind,
                             SkipReason.THRESHOLD_NOT_MET,
-                            f"{act.benefit.describe()}; participating goods "
+                            f"{self._describe[act.id]}; participating goods "
                             f"{format_yuan(total)}")
 
     def _free_shipping(
@@ -362,7 +370,7 @@ class PricingPipeline:
         total = sum(_bits(eligible, base).values())
         if not benefit.saving(total, 0):
             ledger.skip(stage, act.id, act.name, kind, SkipReason.THRESHOLD_NOT_MET,
-                        f"{benefit.describe()}; participating goods {format_yuan(total)}")
+                        f"{self._describe[act.id]}; participating goods {format_yuan(total)}")
             return shipping
         if shipping == 0:
             waived = [p.id for p in ledger.applied if p.share_of(SHIPPING)]
@@ -371,7 +379,7 @@ class PricingPipeline:
                         "shipping is already free", tuple(waived))
             return shipping
         ledger.apply(stage, act.id, act.name, kind, [], {}, shipping,
-                     benefit.describe(), shipping=shipping)
+                     self._describe[act.id], shipping=shipping)
         return 0
 
     def _gift(
@@ -383,7 +391,7 @@ class PricingPipeline:
         if tier is None:
             ledger.skip(Stage.ACTIVITIES, act.id, act.name, benefit.kind.value,
                         SkipReason.THRESHOLD_NOT_MET,
-                        f"{benefit.describe()}; participating goods {format_yuan(total)}")
+                        f"{self._describe[act.id]}; participating goods {format_yuan(total)}")
             return
         ledger.applied.append(AppliedPromotion(
             Stage.ACTIVITIES, act.id, act.name, benefit.kind.value, 0, (),
@@ -510,6 +518,64 @@ class PricingPipeline:
         ship_share = ledger.apply(Stage.POINTS, "points", f"{deduction.points} points", kind,
                                   amounts, weights, deduction.fen, detail, shipping=shipping)
         return shipping - ship_share, deduction.points
+
+
+class _ScopeIndex:
+    """Which promotions cover a line, by product, SKU and category (ACT-4, CPN-1).
+
+    An inverted index built once per pipeline: pricing a cart costs the lines
+    times the promotions that actually match them, not lines × all promotions.
+    """
+
+    def __init__(self, scopes: Iterable[ProductScope]) -> None:
+        self.everything: list[int] = []
+        self.by_product: dict[str, list[int]] = {}
+        self.by_sku: dict[str, list[int]] = {}
+        self.by_category: dict[str, list[int]] = {}
+        self.size = 0
+        for j, scope in enumerate(scopes):
+            self.size += 1
+            if scope.everything:
+                self.everything.append(j)
+            for ids, index in ((scope.products, self.by_product), (scope.skus, self.by_sku),
+                               (scope.categories, self.by_category)):
+                for key in ids:
+                    index.setdefault(key, []).append(j)
+
+    def masks(self, lines: Sequence[CartLine]) -> list[int]:
+        """For each promotion, the bitmask of the lines it covers."""
+        masks = [0] * self.size
+        full = (1 << len(lines)) - 1
+        for j in self.everything:
+            masks[j] = full
+        by_product, by_sku, by_category = self.by_product, self.by_sku, self.by_category
+        for i, line in enumerate(lines):
+            bit = 1 << i
+            for j in by_product.get(line.product_id, ()):
+                masks[j] |= bit
+            for j in by_sku.get(line.sku_id, ()):
+                masks[j] |= bit
+            for category in line.categories:
+                for j in by_category.get(category, ()):
+                    masks[j] |= bit
+        return masks
+
+
+def _allowed_masks(stacking: Sequence[Stacking]) -> Callable[[BenefitKind], int]:
+    """Bitmask of the lines whose family lets them join a benefit kind (PIPE-5)."""
+    full = (1 << len(stacking)) - 1
+    if all(s is REGULAR for s in stacking):
+        return lambda kind: full
+    cache: dict[BenefitKind, int] = {}
+
+    def allowed(kind: BenefitKind) -> int:
+        mask = cache.get(kind)
+        if mask is None:
+            mask = sum(1 << i for i, s in enumerate(stacking) if kind in s.allowed)
+            cache[kind] = mask
+        return mask
+
+    return allowed
 
 
 _COUPON_RULE = {

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from typing import Protocol
-
-import attrs
+from typing import NamedTuple, Protocol
 
 EXACT_LIMIT = 10
 
@@ -26,18 +24,19 @@ class Measurable(Protocol):
     def saving(self, amount: int, count: int) -> int: ...
 
 
-@attrs.frozen
-class Candidate:
+class Candidate(NamedTuple):
     key: str  # activity id: orders ties, so the answer ignores input order
     benefit: Measurable
     lines: int  # bitmask of eligible line indices
 
 
-@attrs.frozen
-class Choice:
+class Choice(NamedTuple):
+    """Named tuples, not attrs classes: several are built for every cart priced."""
+
     candidate: Candidate
     lines: int  # bitmask of lines it takes (0 when it takes none)
     saving: int
+    alone: int  # what it would save with no competition: tells "exclusive" apart
 
 
 class _Evaluator:
@@ -142,6 +141,10 @@ def choose(
 ) -> list[Choice]:
     """One ``Choice`` per candidate, in input order; lines never shared."""
     value = _Evaluator(amounts, counts)
+    if len(cands) == 1:
+        cand = cands[0]
+        saving = value(0, cand, cand.lines)
+        return [Choice(cand, cand.lines if saving else 0, saving, saving)]
     taken_by: dict[int, int] = {}
     for members in _groups(cands):
         if len(members) == 1:
@@ -154,10 +157,5 @@ def choose(
     for i, cand in enumerate(cands):
         lines = taken_by.get(i, 0)
         saving = value(i, cand, lines)
-        choices.append(Choice(cand, lines if saving else 0, saving))
+        choices.append(Choice(cand, lines if saving else 0, saving, value(i, cand, cand.lines)))
     return choices
-
-
-def solo_saving(cand: Candidate, amounts: Sequence[int], counts: Sequence[int]) -> int:
-    """What the candidate would save with no competition (to tell 'exclusive' apart)."""
-    return _Evaluator(amounts, counts)(0, cand, cand.lines)
