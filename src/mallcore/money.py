@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import TypeVar
 
 import attrs
@@ -35,7 +35,10 @@ __all__ = [
 
 DEFAULT_CURRENCY = "CNY"
 _FEN_PER_YUAN = 100
-_AMOUNT_TEXT = re.compile(r"-?\d+(\.\d{1,2})?")
+_AMOUNT_TEXT = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")  # ASCII digits only: "１２" is refused
+#: Every Decimal operation here passes this context, so none can round: results do
+#: not depend on the caller's ambient ``decimal`` context (precision, rounding).
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
 _CURRENCIES: dict[str, Currency] = {}
 
 AmountLike = str | int | Decimal | Money
@@ -55,20 +58,17 @@ def currency_of(code: str) -> Currency:
 
 def half_up(value: Decimal) -> int:
     """Round a Decimal number of fen to an integer, half away from zero (0.5 → 1)."""
-    with localcontext() as ctx:
-        ctx.prec = 50
-        return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP, context=EXACT))
 
 
 def _decimal_fen(amount: Decimal, what: str, rule: str | None) -> int:
     if not amount.is_finite():
         raise InvalidInput(what, "amount is not a finite number", rule=rule)
-    with localcontext() as ctx:
-        ctx.prec = 50
-        fen = amount * _FEN_PER_YUAN
-        if fen != fen.to_integral_value(rounding=ROUND_DOWN):
-            raise InvalidInput(what, f"{amount} has more than 2 decimal places", rule=rule)
-        return int(fen)
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(  # type: ignore[operator]
+        Decimal("0.01"), context=EXACT
+    ):
+        raise InvalidInput(what, f"{amount} has more than 2 decimal places", rule=rule)
+    return int(amount.scaleb(2, EXACT))
 
 
 def parse_fen(value: object, what: str = "amount", *, rule: str | None = "PIPE-3") -> int:
@@ -117,7 +117,7 @@ def to_fen(value: Money, currency: str = DEFAULT_CURRENCY, *, what: str = "amoun
 
 
 def from_fen(fen: int, currency: str = DEFAULT_CURRENCY) -> Money:
-    return Money(Decimal(fen).scaleb(-2), currency_of(currency))
+    return Money(Decimal(fen).scaleb(-2, EXACT), currency_of(currency))
 
 
 def format_yuan(fen: int) -> str:
@@ -203,7 +203,7 @@ class Rate:
             raise InvalidInput("rate", f"{value} is not in (0, 1]: pay more than 0, at most all")
 
     def __attrs_post_init__(self) -> None:
-        tenths = (self.pay * 10).normalize()
+        tenths = self.pay.scaleb(1, EXACT).normalize(EXACT)
         object.__setattr__(self, "_label", f"{tenths:f}折")
         object.__setattr__(self, "_ratio", self.pay.as_integer_ratio())
 
@@ -213,11 +213,13 @@ class Rate:
             raise InvalidInput("discount", f"{value!r}: give 折 as text such as \"8.5\"")
         try:
             tenths = Decimal(str(value).strip().removesuffix("折"))
+            if not tenths.is_finite():
+                raise InvalidOperation
         except InvalidOperation as exc:
             raise InvalidInput("discount", f"{value!r} is not a number of 折") from exc
         if not tenths.is_finite() or not (Decimal(0) < tenths <= Decimal(10)):
             raise InvalidInput("discount", f"{value!r} 折 is not in (0, 10]")
-        return cls(tenths / 10)
+        return cls(tenths.scaleb(-1, EXACT))
 
     def discount_of(self, fen: int) -> int:
         """The saving on ``fen``, half-up to the fen, never more than ``fen``."""

@@ -47,7 +47,8 @@ def test_seed_example_json(capsys: pytest.CaptureFixture[str]) -> None:
         "membership": "74.70", "points": "64.70",
     }
     applied = {p["id"]: p for p in data["applied"]}
-    assert applied["ship-100"]["allocation"] == {"shipping": "1.00"}
+    assert applied["ship-100"]["allocation"] == {}
+    assert applied["ship-100"]["shipping"] == "1.00"
     assert applied["tea-100-15"]["allocation"] == {"longjing-250g": "15.00"}
 
 

@@ -198,8 +198,9 @@ class PriceBreakdown:
                     "kind": p.kind,
                     "saving": format_yuan(p.saving_fen),
                     "allocation": {
-                        (key or "shipping"): format_yuan(fen) for key, fen in p.allocation
+                        key: format_yuan(fen) for key, fen in p.allocation if key != SHIPPING
                     },
+                    "shipping": format_yuan(p.share_of(SHIPPING)),
                     "detail": p.detail,
                 }
                 for p in self.applied

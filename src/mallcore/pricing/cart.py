@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from mallcore.errors import InvalidInput
+from mallcore.errors import CurrencyMismatch, InvalidInput
 from mallcore.money import DEFAULT_CURRENCY, Money, from_fen, to_fen
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class Cart:
         seen: set[str] = set()
         for line in self.lines:
             if line.currency != currency:
-                raise InvalidInput(
+                raise CurrencyMismatch(
                     f"line {line.line_id!r}",
                     f"priced in {line.currency}, the cart is in {currency}",
                 )

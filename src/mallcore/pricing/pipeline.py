@@ -36,13 +36,16 @@ from mallcore.pricing.buyer import GUEST, Buyer
 from mallcore.pricing.cart import Cart, CartLine
 from mallcore.pricing.line_rules import LinePrice, LinePriceRule, LineSkip
 from mallcore.pricing.reasons import SkipReason
-from mallcore.pricing.selection import Candidate, choose
+from mallcore.pricing.selection import Candidate, Measurable, choose
 from mallcore.promotions.activities import Activity, FreeShipping, GiftCoupons
 from mallcore.promotions.scope import Audience, ProductScope
 from mallcore.promotions.stacking import REGULAR, BenefitKind, Stacking
 from mallcore.promotions.window import require_aware
 
 _ACTIVITY_MONEY_KINDS = frozenset({BenefitKind.REDUCTION, BenefitKind.DISCOUNT})
+_COUPON = BenefitKind.COUPON.value
+_MEMBERSHIP = BenefitKind.MEMBERSHIP.value
+_POINTS = BenefitKind.POINTS.value
 
 
 @attrs.frozen
@@ -87,20 +90,12 @@ class _Ledger:
         if shipping:
             keys.append(SHIPPING)
             values.append(shipping)
-        ship_share = 0
-        allocation = []
-        for n, fen in enumerate(split(saving, keys, values)):
-            if not fen:
-                continue
-            if n < len(positions):
-                amounts[positions[n]] -= fen
-            else:
-                ship_share = fen
-            allocation.append((keys[n], fen))
-        self.applied.append(
-            AppliedPromotion(stage, pid, name, kind, saving, tuple(allocation), detail)
-        )
-        return ship_share
+        shares = split(saving, keys, values)
+        for i, fen in zip(positions, shares, strict=False):  # shipping's share is last
+            amounts[i] -= fen
+        allocation = tuple([(key, fen) for key, fen in zip(keys, shares, strict=True) if fen])
+        self.applied.append(AppliedPromotion(stage, pid, name, kind, saving, allocation, detail))
+        return shares[-1] if shipping else 0
 
 
 class PricingPipeline:
@@ -118,7 +113,7 @@ class PricingPipeline:
         ids = [a.id for a in self.activities]
         if len(set(ids)) != len(ids):
             raise NotAllowed("activities", "two activities share an id", rule="ACT-3")
-        self.line_rules = tuple(line_rules)
+        self.line_rules = tuple(sorted(line_rules, key=lambda r: r.id))
         self.points_policy = points_policy if points_policy is not None else PointsPolicy()
         self.policy = policy if policy is not None else PipelinePolicy()
         exclusive = set(_ACTIVITY_MONEY_KINDS)
@@ -220,14 +215,14 @@ class PricingPipeline:
             return
         owner: dict[int, LinePriceRule] = {}
         priced: dict[int, LinePrice] = {}
-        skips: dict[str, tuple[LinePriceRule, LineSkip]] = {}
+        skips: dict[str, tuple[LinePriceRule, LineSkip, tuple[str, ...]]] = {}
         for rule in self.line_rules:
             for i, line in enumerate(cart.lines):
                 outcome = rule.price_line(line, buyer, now)
                 if outcome is None:
                     continue
                 if isinstance(outcome, LineSkip):
-                    skips.setdefault(rule.id, (rule, outcome))
+                    skips.setdefault(rule.id, (rule, outcome, ()))
                     continue
                 if not 0 <= outcome.amount_fen <= amounts[i]:
                     raise NotAllowed(
@@ -243,11 +238,13 @@ class PricingPipeline:
                     if current is not None:
                         loser, winner = owner[i], rule
                         skips.setdefault(loser.id, (loser, LineSkip(
-                            SkipReason.EXCLUSIVE, f"line {line.line_id} priced by {rule.id}")))
+                            SkipReason.EXCLUSIVE, f"line {line.line_id} priced by {rule.id}"),
+                            (rule.id,)))
                     owner[i], priced[i] = rule, outcome
                     continue
                 skips.setdefault(loser.id, (loser, LineSkip(
-                    SkipReason.EXCLUSIVE, f"line {line.line_id} priced by {winner.id}")))
+                    SkipReason.EXCLUSIVE, f"line {line.line_id} priced by {winner.id}"),
+                    (winner.id,)))
         by_rule: dict[str, dict[int, int]] = {}
         for i, outcome in priced.items():
             saving = amounts[i] - outcome.amount_fen
@@ -263,9 +260,9 @@ class PricingPipeline:
                 ledger.apply(Stage.ACTIVITIES, rule.id, rule.name, rule.kind, amounts,
                              savings, sum(savings.values()), detail)
             elif rule.id in skips:
-                _, skip = skips[rule.id]
+                _, skip, related = skips[rule.id]
                 ledger.skip(Stage.ACTIVITIES, rule.id, rule.name, rule.kind, skip.reason,
-                            skip.detail)
+                            skip.detail, related)
 
     # ----------------------------------------------------------- stage 1b
     def _activities(
@@ -326,13 +323,21 @@ class PricingPipeline:
         self, exclusive: list[tuple[Activity, Candidate]], amounts: list[int],
         base: list[int], counts: list[int], ledger: _Ledger,
     ) -> None:
-        choices = choose([c for _, c in exclusive], base, counts)
+        cands = [c for _, c in exclusive]
+        scored = any(isinstance(act.benefit, GiftCoupons) for act, _ in exclusive)
+        if scored:
+            cands = [c._replace(benefit=_GiftAwareScore(c.benefit)) for c in cands]
+        choices = choose(cands, base, counts)
         for (act, cand), choice in zip(exclusive, choices, strict=True):
             kind = act.benefit.kind.value
+            if choice.saving and isinstance(act.benefit, GiftCoupons):
+                self._gift(act, act.benefit, choice.lines, base, ledger)
+                continue
             if choice.saving:
                 weights = _bits(choice.lines, base)
+                saving = choice.saving >> _GIFT_BITS if scored else choice.saving
                 ledger.apply(Stage.ACTIVITIES, act.id, act.name, kind, amounts, weights,
-                             choice.saving,
+                             saving,
                              f"{self._describe[act.id]} on {format_yuan(sum(weights.values()))}")
                 continue
             alone = choice.alone
@@ -340,10 +345,11 @@ class PricingPipeline:
                 winners = tuple(sorted(
                     other.candidate.key for other in choices if other.lines & cand.lines
                 ))
+                would = ("would grant its gift" if isinstance(act.benefit, GiftCoupons)
+                         else f"would save {format_yuan(alone >> _GIFT_BITS if scored else alone)}")
                 ledger.skip(
                     Stage.ACTIVITIES, act.id, act.name, kind, SkipReason.EXCLUSIVE,
-                    f"would save {format_yuan(alone)}; its lines went to "
-                    f"{', '.join(winners)}, better for the buyer",
+                    f"{would}; its lines went to {', '.join(winners)}, better for the buyer",
                     winners,
                 )
             else:
@@ -408,7 +414,7 @@ class PricingPipeline:
             raise CurrencyMismatch(
                 f"coupon {coupon.id!r}", f"in {coupon.currency}, the cart is in {currency}"
             )
-        stage, kind = Stage.COUPONS, BenefitKind.COUPON.value
+        stage, kind = Stage.COUPONS, _COUPON
         lines = cart.lines
         in_scope = [i for i, line in enumerate(lines)
                     if coupon.scope.covers(line.product_id, line.sku_id, line.categories)]
@@ -443,7 +449,7 @@ class PricingPipeline:
             target = [i for i in eligible if lines[i].sku_id == benefit.sku]
             if not target:
                 return refuse(SkipReason.EXCLUDED_PRODUCT, f"the cart has no {benefit.sku}")
-            i = target[0]
+            i = min(target, key=lambda t: lines[t].line_id)  # not cart order: deterministic
             weights = {i: amounts[i]}
             saving = half_up_div(amounts[i], lines[i].quantity)
         elif isinstance(benefit, FixedAmount):
@@ -465,7 +471,7 @@ class PricingPipeline:
         self, buyer: Buyer, amounts: list[int], stacking: list[Stacking], ledger: _Ledger,
     ) -> None:
         rate = buyer.member_discount
-        kind = BenefitKind.MEMBERSHIP.value
+        kind = _MEMBERSHIP
         if rate is None:
             if buyer.level_id is not None:
                 ledger.skip(Stage.MEMBERSHIP, f"level:{buyer.level_id}", buyer.level_id, kind,
@@ -492,7 +498,7 @@ class PricingPipeline:
         self, buyer: Buyer, points: int, amounts: list[int], stacking: list[Stacking],
         shipping: int, ledger: _Ledger,
     ) -> tuple[int, int]:
-        kind = BenefitKind.POINTS.value
+        kind = _POINTS
         name = f"{points} points"
         policy = self.points_policy
         if not policy.enabled:
@@ -518,6 +524,29 @@ class PricingPipeline:
         ship_share = ledger.apply(Stage.POINTS, "points", f"{deduction.points} points", kind,
                                   amounts, weights, deduction.fen, detail, shipping=shipping)
         return shipping - ship_share, deduction.points
+
+
+#: With exclusive gift coupons, a money saving counts above any number of gifts.
+_GIFT_BITS = 32
+
+
+class _GiftAwareScore:
+    """Scores for the exclusivity search when gift coupons compete (policy switch).
+
+    A gift has no money value, so it ranks below any money saving and above
+    nothing: score = fen << 32, or 1 when a gift tier is reached.
+    """
+
+    __slots__ = ("benefit",)
+
+    def __init__(self, benefit: Measurable) -> None:
+        self.benefit = benefit
+
+    def saving(self, amount: int, count: int) -> int:
+        benefit = self.benefit
+        if isinstance(benefit, GiftCoupons):
+            return 1 if benefit.tier_for(amount) is not None else 0
+        return benefit.saving(amount, count) << _GIFT_BITS
 
 
 class _ScopeIndex:

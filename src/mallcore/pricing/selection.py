@@ -117,6 +117,20 @@ def _exact(members: list[int], cands: Sequence[Candidate], value: _Evaluator) ->
     return taken_by
 
 
+def _pair(members: list[int], cands: Sequence[Candidate], value: _Evaluator) -> dict[int, int]:
+    """``_exact`` for two activities, written out: the common case, priced per cart.
+
+    Ties go to the order with the smaller id first, as in ``_exact``.
+    """
+    i, j = members
+    a, b = cands[i].lines, cands[j].lines
+    i_first = value(i, cands[i], a) + value(j, cands[j], b & ~a)
+    j_first = value(j, cands[j], b) + value(i, cands[i], a & ~b)
+    if j_first > i_first:
+        return {j: b, i: a & ~b}
+    return {i: a, j: b & ~a}
+
+
 def _greedy(members: list[int], cands: Sequence[Candidate], value: _Evaluator) -> dict[int, int]:
     heap = [(-value(i, cands[i], cands[i].lines), cands[i].key, i, cands[i].lines)
             for i in members]
@@ -149,6 +163,8 @@ def choose(
     for members in _groups(cands):
         if len(members) == 1:
             taken_by[members[0]] = cands[members[0]].lines
+        elif len(members) == 2:
+            taken_by.update(_pair(members, cands, value))
         elif len(members) <= EXACT_LIMIT:
             taken_by.update(_exact(members, cands, value))
         else:

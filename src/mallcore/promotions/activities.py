@@ -67,6 +67,10 @@ class TieredReduction:
         _ascending([t for t, _ in table], "reduction tiers")
         if any(save == 0 for _, save in table):
             raise InvalidConfiguration("reduction", "a tier saves nothing", rule="ACT-1")
+        if any(upper < lower for (_, lower), (_, upper) in pairwise(table)):
+            raise InvalidConfiguration(
+                "reduction tiers", "a higher tier saves less than a lower one", rule="ACT-1"
+            )
         object.__setattr__(self, "_table", table)
 
     @property
@@ -181,6 +185,10 @@ class TieredDiscount:
             if tier.rate.pay == 1:
                 raise InvalidConfiguration("discount", "a 10折 tier saves nothing", rule="ACT-1")
         _ascending([t for t, _ in table], "discount tiers")
+        if any(upper.pay > lower.pay for (_, lower), (_, upper) in pairwise(table)):
+            raise InvalidConfiguration(
+                "discount tiers", "a higher tier discounts less than a lower one", rule="ACT-1"
+            )
         object.__setattr__(self, "_table", tuple(table))
 
     @property
