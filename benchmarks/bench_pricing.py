@@ -9,6 +9,7 @@ in lines × promotions.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -109,24 +110,29 @@ def large(n_lines: int = 200, n_activities: int = 100, seed: int = 7) -> Callabl
     return run
 
 
-def timed(fn: Callable[[], object], min_seconds: float = 1.0, repeats: int = 5) -> float:
-    """Seconds per call: best of ``repeats`` batches of at least ``min_seconds``."""
+def timed(fn: Callable[[], object], seconds: float = 1.0) -> tuple[float, float]:
+    """Seconds per call as (best, median) over many short batches.
+
+    This machine is a VM with noisy neighbours: one long batch measures them too.
+    The best of many ~20 ms batches is the cost of our code; the median shows the noise.
+    """
     fn()
     n = 1
     while True:
         start = time.perf_counter()
         for _ in range(n):
             fn()
-        if time.perf_counter() - start >= min_seconds / 10:
+        if time.perf_counter() - start >= 0.02:
             break
         n *= 2
     per_call = []
-    for _ in range(repeats):
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline or len(per_call) < 5:
         start = time.perf_counter()
-        for _ in range(n * 10):
+        for _ in range(n):
             fn()
-        per_call.append((time.perf_counter() - start) / (n * 10))
-    return min(per_call)
+        per_call.append((time.perf_counter() - start) / n)
+    return min(per_call), statistics.median(per_call)
 
 
 def main() -> int:
@@ -136,23 +142,30 @@ def main() -> int:
     args = parser.parse_args()
     seconds = 0.2 if args.quick else 1.0
 
-    std = timed(standard(), seconds)
-    big = timed(large(), seconds, repeats=3)
+    std, std_median = timed(standard(), seconds * 3)
+    big, big_median = timed(large(), seconds * 2)
     scaling = []
     for n_lines, n_acts in ((25, 12), (50, 25), (100, 50), (200, 100), (400, 200)):
-        t = timed(large(n_lines, n_acts), seconds / 2, repeats=3)
-        scaling.append({"lines": n_lines, "activities": n_acts, "ms": round(t * 1e3, 3),
-                        "ns_per_line_x_activity": round(t * 1e9 / (n_lines * n_acts), 1)})
-    ratios = [s["ns_per_line_x_activity"] for s in scaling]
+        t, _ = timed(large(n_lines, n_acts), seconds / 2)
+        scaling.append({"lines": n_lines, "activities": n_acts, "ms": round(t * 1e3, 3)})
+    # Each step doubles lines and activities: 4× the work.  Linear growth means the
+    # time grows at most 4× per step (fixed costs make small carts grow less).
+    growth = [round(b["ms"] / a["ms"], 2) for a, b in itertools.pairwise(scaling)]
     result = {
         "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
                     "cpus": os.cpu_count()},
-        "standard_cart": {"carts_per_s": round(1 / std), "us_per_cart": round(std * 1e6, 1),
-                          "target_carts_per_s": 20000, "met": 1 / std >= 20000},
+        "standard_cart": {
+            "lines": 5, "activities": 4, "coupon": 1, "member_level": True, "points": 10,
+            "carts_per_s": round(1 / std), "us_per_cart": round(std * 1e6, 1),
+            "median_us_per_cart": round(std_median * 1e6, 1),
+            "target_carts_per_s": 20000, "met": 1 / std >= 20000,
+        },
         "large_cart": {"lines": 200, "activities": 101, "ms": round(big * 1e3, 2),
+                       "median_ms": round(big_median * 1e3, 2),
                        "target_ms": 50, "met": big * 1e3 <= 50},
         "scaling": scaling,
-        "scaling_spread": round(max(ratios) / statistics.median(ratios), 2),
+        "growth_per_4x_work": growth,
+        "linear": all(g <= 4.4 for g in growth),
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -172,13 +172,17 @@ def split(total: int, keys: Sequence[str], weights: Sequence[int]) -> list[int]:
         return list(weights)
     if len(weights) == 1:
         return [total]
-    shares = [total * w // weight_sum for w in weights]
+    shares = []
+    remainders = []
+    for w in weights:
+        share, rem = divmod(total * w, weight_sum)
+        shares.append(share)
+        remainders.append(-rem)
     left = total - sum(shares)
     if left:
-        remainders = sorted(
-            zip([-(total * w % weight_sum) for w in weights], keys, range(len(keys)), strict=True)
-        )
-        for _, _, i in remainders[:left]:
+        # the largest remainders get one fen each; ties go to the smaller key
+        ranked = sorted(zip(remainders, keys, range(len(keys)), strict=True))
+        for _, _, i in ranked[:left]:
             shares[i] += 1
     return shares
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import string
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -38,6 +39,27 @@ _STAGE_INDEX = {stage: i for i, stage in enumerate(STAGES)}
 
 #: Allocation key of the shipping fee (line ids are never empty).
 SHIPPING = ""
+
+#: A detail as the pipeline records it: text, or a template and its arguments,
+#: formatted only when someone reads it (``{0:yuan}`` formats fen as yuan).
+Detail = str | tuple[str, tuple[Any, ...]]
+
+
+class _DetailFormatter(string.Formatter):
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec == "yuan":
+            return format_yuan(value)
+        return str(super().format_field(value, format_spec))
+
+
+_FORMATTER = _DetailFormatter()
+
+
+def detail_text(detail: Detail) -> str:
+    if isinstance(detail, str):
+        return detail
+    template, args = detail
+    return _FORMATTER.format(template, *args)
 
 
 @attrs.frozen
@@ -97,19 +119,46 @@ class Gift:
     source: str
 
 
+#: What the pipeline records while pricing: the fields of the promotion classes in
+#: order, the detail not yet formatted.  Explanations are built when first read.
+AppliedRecord = tuple[Stage, str, str, str, int, tuple[tuple[str, int], ...], Detail]
+SkippedRecord = tuple[Stage, str, str, str, SkipReason, Detail, tuple[str, ...]]
+
+
 @attrs.frozen
 class PriceBreakdown:
-    """Amounts are kept per stage (``stage_fen[stage][line]``); ``lines`` is a view."""
+    """Amounts are kept per stage (``stage_fen[stage][line]``); ``lines`` is a view.
+
+    Pricing only records what happened; ``lines``, ``applied`` and ``skipped``
+    are built on first access, so callers that want totals (simulations,
+    ranking coupons) never pay for the explanation.
+    """
 
     currency: str
     cart_lines: tuple[CartLine, ...]
     families: tuple[str, ...]
     stage_fen: tuple[tuple[int, ...], ...]
     shipping_fen: tuple[int, ...]
-    applied: tuple[AppliedPromotion, ...]
-    skipped: tuple[SkippedPromotion, ...]
+    applied_records: tuple[AppliedRecord, ...]
+    skipped_records: tuple[SkippedRecord, ...]
     gifts: tuple[Gift, ...]
     points_used: int = 0
+
+    @functools.cached_property
+    def applied(self) -> tuple[AppliedPromotion, ...]:
+        """Each promotion that changed the price, with its allocation to lines."""
+        return tuple(
+            AppliedPromotion(stage, pid, name, kind, saving, allocation, detail_text(detail))
+            for stage, pid, name, kind, saving, allocation, detail in self.applied_records
+        )
+
+    @functools.cached_property
+    def skipped(self) -> tuple[SkippedPromotion, ...]:
+        """Each promotion considered and not applied, with a machine-readable reason."""
+        return tuple(
+            SkippedPromotion(stage, pid, name, kind, reason, detail_text(detail), related)
+            for stage, pid, name, kind, reason, detail, related in self.skipped_records
+        )
 
     @functools.cached_property
     def lines(self) -> tuple[LineAmounts, ...]:

@@ -9,7 +9,7 @@ benefit asks the line's stacking whether it may join (PIPE-5).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import attrs
@@ -26,10 +26,11 @@ from mallcore.errors import CurrencyMismatch, NotAllowed
 from mallcore.money import format_yuan, split
 from mallcore.pricing.breakdown import (
     SHIPPING,
-    AppliedPromotion,
+    AppliedRecord,
+    Detail,
     Gift,
     PriceBreakdown,
-    SkippedPromotion,
+    SkippedRecord,
     Stage,
 )
 from mallcore.pricing.buyer import GUEST, Buyer
@@ -46,6 +47,7 @@ _ACTIVITY_MONEY_KINDS = frozenset({BenefitKind.REDUCTION, BenefitKind.DISCOUNT})
 _COUPON = BenefitKind.COUPON.value
 _MEMBERSHIP = BenefitKind.MEMBERSHIP.value
 _POINTS = BenefitKind.POINTS.value
+_KIND_VALUE = {kind: kind.value for kind in BenefitKind}
 
 
 @attrs.frozen
@@ -67,34 +69,33 @@ class _Ledger:
 
     def __init__(self, ids: list[str]) -> None:
         self.ids = ids
-        self.applied: list[AppliedPromotion] = []
-        self.skipped: list[SkippedPromotion] = []
+        self.applied: list[AppliedRecord] = []
+        self.skipped: list[SkippedRecord] = []
         self.gifts: list[Gift] = []
 
     def skip(
         self, stage: Stage, pid: str, name: str, kind: str, reason: SkipReason,
-        detail: str = "", related: tuple[str, ...] = (),
+        detail: Detail = "", related: tuple[str, ...] = (),
     ) -> None:
-        self.skipped.append(SkippedPromotion(stage, pid, name, kind, reason, detail, related))
+        self.skipped.append((stage, pid, name, kind, reason, detail, related))
 
     def apply(
         self, stage: Stage, pid: str, name: str, kind: str, amounts: list[int],
-        weights: dict[int, int], saving: int, detail: str, shipping: int = 0,
+        positions: list[int], weights: list[int], saving: int, detail: Detail,
+        shipping: int = 0,
     ) -> int:
-        """Allocate ``saving`` over ``weights`` (line index → fen, plus shipping) and
-        subtract each share from ``amounts``; returns the shipping share."""
+        """Allocate ``saving`` over the lines at ``positions`` by ``weights`` (plus the
+        shipping fee), subtract each share from ``amounts``; return the shipping share."""
         ids = self.ids
-        positions = list(weights)
         keys = [ids[i] for i in positions]
-        values = list(weights.values())
         if shipping:
             keys.append(SHIPPING)
-            values.append(shipping)
-        shares = split(saving, keys, values)
+            weights = [*weights, shipping]
+        shares = split(saving, keys, weights)
         for i, fen in zip(positions, shares, strict=False):  # shipping's share is last
             amounts[i] -= fen
         allocation = tuple([(key, fen) for key, fen in zip(keys, shares, strict=True) if fen])
-        self.applied.append(AppliedPromotion(stage, pid, name, kind, saving, allocation, detail))
+        self.applied.append((stage, pid, name, kind, saving, allocation, detail))
         return shares[-1] if shipping else 0
 
 
@@ -176,27 +177,29 @@ class PricingPipeline:
         stacking = [REGULAR] * len(lines)
 
         self._line_rules(cart, buyer, now, amounts, stacking, ledger)
+        joining = _Joining(stacking)
         after_rules = list(amounts)
         shipping = cart.shipping_fen
-        shipping = self._activities(cart, buyer, now, amounts, after_rules, stacking, shipping,
+        shipping = self._activities(cart, buyer, now, amounts, after_rules, joining, shipping,
                                     ledger)
         after_activities = list(amounts)
         ship_activities = shipping
         if coupon is not None:
-            shipping = self._coupon(coupon, cart, currency, amounts, stacking, shipping, ledger,
+            shipping = self._coupon(coupon, cart, currency, amounts, joining, shipping, ledger,
                                     strict_coupon)
         after_coupon = list(amounts)
         ship_coupon = shipping
-        self._membership(buyer, amounts, stacking, ledger)
+        self._membership(buyer, amounts, joining, ledger)
         after_membership = list(amounts)
         points_used = 0
         if points:
-            shipping, points_used = self._points(buyer, points, amounts, stacking, shipping,
+            shipping, points_used = self._points(buyer, points, amounts, joining, shipping,
                                                  ledger)
         return PriceBreakdown(
             currency,
             lines,
-            tuple(s.family for s in stacking),
+            (REGULAR.family,) * len(lines) if joining.regular
+            else tuple(s.family for s in stacking),
             (tuple(list_amounts), tuple(after_activities), tuple(after_coupon),
              tuple(after_membership), tuple(amounts)),
             (cart.shipping_fen, ship_activities, ship_coupon, ship_coupon, shipping),
@@ -258,7 +261,8 @@ class PricingPipeline:
                 )
                 # A line-price saving is already per line: allocate it as is.
                 ledger.apply(Stage.ACTIVITIES, rule.id, rule.name, rule.kind, amounts,
-                             savings, sum(savings.values()), detail)
+                             list(savings), list(savings.values()), sum(savings.values()),
+                             detail)
             elif rule.id in skips:
                 _, skip, related = skips[rule.id]
                 ledger.skip(Stage.ACTIVITIES, rule.id, rule.name, rule.kind, skip.reason,
@@ -267,7 +271,7 @@ class PricingPipeline:
     # ----------------------------------------------------------- stage 1b
     def _activities(
         self, cart: Cart, buyer: Buyer, now: datetime, amounts: list[int],
-        base: list[int], stacking: list[Stacking], shipping: int, ledger: _Ledger,
+        base: list[int], joining: _Joining, shipping: int, ledger: _Ledger,
     ) -> int:
         lines = cart.lines
         counts = [line.quantity for line in lines]
@@ -275,7 +279,7 @@ class PricingPipeline:
         exclusive: list[tuple[Activity, Candidate]] = []
         stacked: list[tuple[Activity, int]] = []
         in_scope_of = self._scopes.masks(lines)
-        allowed = _allowed_masks(stacking)
+        allowed = joining.mask
         if self._currency_set and self._currency_set != {cart.currency}:
             act_id, cur = next((a, c) for a, c in self._currencies.items() if c != cart.currency)
             raise CurrencyMismatch(
@@ -329,41 +333,45 @@ class PricingPipeline:
             cands = [c._replace(benefit=_GiftAwareScore(c.benefit)) for c in cands]
         choices = choose(cands, base, counts)
         for (act, cand), choice in zip(exclusive, choices, strict=True):
-            kind = act.benefit.kind.value
+            kind = _KIND_VALUE[act.benefit.kind]
             if choice.saving and isinstance(act.benefit, GiftCoupons):
                 self._gift(act, act.benefit, choice.lines, base, ledger)
                 continue
             if choice.saving:
-                weights = _bits(choice.lines, base)
+                positions = _positions(choice.lines)
+                weights = [base[i] for i in positions]
                 saving = choice.saving >> _GIFT_BITS if scored else choice.saving
-                ledger.apply(Stage.ACTIVITIES, act.id, act.name, kind, amounts, weights,
-                             saving,
-                             f"{self._describe[act.id]} on {format_yuan(sum(weights.values()))}")
+                ledger.apply(Stage.ACTIVITIES, act.id, act.name, kind, amounts, positions,
+                             weights, saving,
+                             ("{0} on {1:yuan}", (self._describe[act.id], sum(weights))))
                 continue
             alone = choice.alone
             if alone:
                 winners = tuple(sorted(
                     other.candidate.key for other in choices if other.lines & cand.lines
                 ))
-                would = ("would grant its gift" if isinstance(act.benefit, GiftCoupons)
-                         else f"would save {format_yuan(alone >> _GIFT_BITS if scored else alone)}")
-                ledger.skip(
-                    Stage.ACTIVITIES, act.id, act.name, kind, SkipReason.EXCLUSIVE,
-                    f"{would}; its lines went to {', '.join(winners)}, better for the buyer",
-                    winners,
+                lost = ", ".join(winners)
+                detail: Detail = (
+                    ("would grant its gift; its lines went to {0}, better for the buyer",
+                     (lost,))
+                    if isinstance(act.benefit, GiftCoupons) else
+                    ("would save {0:yuan}; its lines went to {1}, better for the buyer",
+                     (alone >> _GIFT_BITS if scored else alone, lost))
                 )
+                ledger.skip(Stage.ACTIVITIES, act.id, act.name, kind, SkipReason.EXCLUSIVE,
+                            detail, winners)
             else:
                 total = sum(_bits(cand.lines, base).values())
                 ledger.skip(Stage.ACTIVITIES, act.id, act.name, kind,
                             SkipReason.THRESHOLD_NOT_MET,
-                            f"{self._describe[act.id]}; participating goods "
-                            f"{format_yuan(total)}")
+                            ("{0}; participating goods {1:yuan}",
+                             (self._describe[act.id], total)))
 
     def _free_shipping(
         self, act: Activity, benefit: FreeShipping, cart: Cart, eligible: int,
         base: list[int], counts: list[int], shipping: int, ledger: _Ledger,
     ) -> int:
-        stage, kind = Stage.ACTIVITIES, benefit.kind.value
+        stage, kind = Stage.ACTIVITIES, _KIND_VALUE[benefit.kind]
         if cart.region is not None and cart.region in benefit.excluded_regions:
             ledger.skip(stage, act.id, act.name, kind, SkipReason.REGION_EXCLUDED,
                         f"region {cart.region} is excluded")
@@ -376,15 +384,15 @@ class PricingPipeline:
         total = sum(_bits(eligible, base).values())
         if not benefit.saving(total, 0):
             ledger.skip(stage, act.id, act.name, kind, SkipReason.THRESHOLD_NOT_MET,
-                        f"{self._describe[act.id]}; participating goods {format_yuan(total)}")
+                        ("{0}; participating goods {1:yuan}", (self._describe[act.id], total)))
             return shipping
         if shipping == 0:
-            waived = [p.id for p in ledger.applied if p.share_of(SHIPPING)]
+            waived = [r[1] for r in ledger.applied if any(k == SHIPPING for k, _ in r[5])]
             reason = SkipReason.ALREADY_FREE if waived else SkipReason.NOTHING_TO_DISCOUNT
             ledger.skip(stage, act.id, act.name, kind, reason,
                         "shipping is already free", tuple(waived))
             return shipping
-        ledger.apply(stage, act.id, act.name, kind, [], {}, shipping,
+        ledger.apply(stage, act.id, act.name, kind, [], [], [], shipping,
                      self._describe[act.id], shipping=shipping)
         return 0
 
@@ -395,20 +403,20 @@ class PricingPipeline:
         total = sum(_bits(eligible, base).values())
         tier = benefit.tier_for(total)
         if tier is None:
-            ledger.skip(Stage.ACTIVITIES, act.id, act.name, benefit.kind.value,
+            ledger.skip(Stage.ACTIVITIES, act.id, act.name, _KIND_VALUE[benefit.kind],
                         SkipReason.THRESHOLD_NOT_MET,
-                        f"{self._describe[act.id]}; participating goods {format_yuan(total)}")
+                        ("{0}; participating goods {1:yuan}", (self._describe[act.id], total)))
             return
-        ledger.applied.append(AppliedPromotion(
-            Stage.ACTIVITIES, act.id, act.name, benefit.kind.value, 0, (),
-            f"{tier.quantity}× {tier.coupon_batch} after completion",
+        ledger.applied.append((
+            Stage.ACTIVITIES, act.id, act.name, _KIND_VALUE[benefit.kind], 0, (),
+            ("{0}× {1} after completion", (tier.quantity, tier.coupon_batch)),
         ))
         ledger.gifts.append(Gift("coupon", tier.coupon_batch, tier.quantity, act.id))
 
     # ----------------------------------------------------------- stage 2
     def _coupon(
         self, coupon: CouponOffer, cart: Cart, currency: str, amounts: list[int],
-        stacking: list[Stacking], shipping: int, ledger: _Ledger, strict: bool,
+        joining: _Joining, shipping: int, ledger: _Ledger, strict: bool,
     ) -> int:
         if coupon.currency != currency:
             raise CurrencyMismatch(
@@ -416,9 +424,16 @@ class PricingPipeline:
             )
         stage, kind = Stage.COUPONS, _COUPON
         lines = cart.lines
-        in_scope = [i for i, line in enumerate(lines)
-                    if coupon.scope.covers(line.product_id, line.sku_id, line.categories)]
-        eligible = [i for i in in_scope if stacking[i].allows(BenefitKind.COUPON)]
+        if coupon.scope.everything:
+            in_scope = list(range(len(lines)))
+        else:
+            in_scope = [i for i, line in enumerate(lines)
+                        if coupon.scope.covers(line.product_id, line.sku_id, line.categories)]
+        if joining.regular:
+            eligible = in_scope
+        else:
+            joins = set(joining.positions(BenefitKind.COUPON))
+            eligible = [i for i in in_scope if i in joins]
         base = sum(amounts[i] for i in eligible)
         benefit = coupon.benefit
 
@@ -438,11 +453,11 @@ class PricingPipeline:
             return refuse(SkipReason.THRESHOLD_NOT_MET,
                           f"needs {format_yuan(coupon.threshold_fen)} of goods in scope after "
                           f"activities, has {format_yuan(base)}")
-        weights = {i: amounts[i] for i in eligible}
+        positions = eligible
         if isinstance(benefit, FreeShippingCoupon):
             if shipping == 0:
                 return refuse(SkipReason.ALREADY_FREE, "shipping is already free")
-            ledger.apply(stage, coupon.id, coupon.name, kind, amounts, {}, shipping,
+            ledger.apply(stage, coupon.id, coupon.name, kind, amounts, [], [], shipping,
                          coupon.describe(), shipping=shipping)
             return 0
         if isinstance(benefit, ExchangeItem):
@@ -450,7 +465,7 @@ class PricingPipeline:
             if not target:
                 return refuse(SkipReason.EXCLUDED_PRODUCT, f"the cart has no {benefit.sku}")
             i = min(target, key=lambda t: lines[t].line_id)  # not cart order: deterministic
-            weights = {i: amounts[i]}
+            positions = [i]
             saving = half_up_div(amounts[i], lines[i].quantity)
         elif isinstance(benefit, FixedAmount):
             saving = min(coupon.amount_fen, base)
@@ -462,13 +477,14 @@ class PricingPipeline:
             raise TypeError(benefit)
         if saving <= 0:
             return refuse(SkipReason.NOTHING_TO_DISCOUNT, "the goods in scope are already free")
-        ledger.apply(stage, coupon.id, coupon.name, kind, amounts, weights, saving,
+        ledger.apply(stage, coupon.id, coupon.name, kind, amounts, positions,
+                     [amounts[i] for i in positions], saving,
                      coupon.describe())
         return shipping
 
     # ----------------------------------------------------------- stage 3
     def _membership(
-        self, buyer: Buyer, amounts: list[int], stacking: list[Stacking], ledger: _Ledger,
+        self, buyer: Buyer, amounts: list[int], joining: _Joining, ledger: _Ledger,
     ) -> None:
         rate = buyer.member_discount
         kind = _MEMBERSHIP
@@ -479,23 +495,23 @@ class PricingPipeline:
             return
         pid = f"level:{buyer.level_id}"
         name = f"{buyer.level_name or buyer.level_id or 'member'} {rate.label()}"
-        weights = {i: a for i, a in enumerate(amounts)
-                   if BenefitKind.MEMBERSHIP in stacking[i].allowed}
-        base = sum(weights.values())
+        positions = joining.positions(BenefitKind.MEMBERSHIP)
+        weights = [amounts[i] for i in positions]
+        base = sum(weights)
         saving = rate.discount_of(base)
-        if not weights:
+        if not positions:
             ledger.skip(Stage.MEMBERSHIP, pid, name, kind, SkipReason.NOT_STACKABLE,
                         "every line is priced by an activity that excludes the member discount")
         elif saving <= 0:
             ledger.skip(Stage.MEMBERSHIP, pid, name, kind, SkipReason.NOTHING_TO_DISCOUNT,
                         f"{rate.label()} of {format_yuan(base)} rounds to 0.00")
         else:
-            ledger.apply(Stage.MEMBERSHIP, pid, name, kind, amounts, weights, saving,
-                         f"{rate.label()} of {format_yuan(base)}")
+            ledger.apply(Stage.MEMBERSHIP, pid, name, kind, amounts, positions, weights, saving,
+                         ("{0} of {1:yuan}", (rate.label(), base)))
 
     # ----------------------------------------------------------- stage 4
     def _points(
-        self, buyer: Buyer, points: int, amounts: list[int], stacking: list[Stacking],
+        self, buyer: Buyer, points: int, amounts: list[int], joining: _Joining,
         shipping: int, ledger: _Ledger,
     ) -> tuple[int, int]:
         kind = _POINTS
@@ -505,24 +521,26 @@ class PricingPipeline:
             ledger.skip(Stage.POINTS, "points", name, kind, SkipReason.POINTS_DISABLED,
                         "points deduction is switched off")
             return shipping, 0
-        weights = {i: a for i, a in enumerate(amounts)
-                   if BenefitKind.POINTS in stacking[i].allowed}
-        if not weights:
+        positions = joining.positions(BenefitKind.POINTS)
+        if not positions:
             ledger.skip(Stage.POINTS, "points", name, kind, SkipReason.NOT_STACKABLE,
                         "every line is priced by an activity that excludes points")
             return shipping, 0
-        base = sum(weights.values()) + shipping  # PIPE-1: points may pay shipping
+        weights = [amounts[i] for i in positions]
+        base = sum(weights) + shipping  # PIPE-1: points may pay shipping
         deduction = policy.deduction(base, points, buyer.points_balance)
         if deduction.fen <= 0:
             ledger.skip(Stage.POINTS, "points", name, kind, SkipReason.LIMIT_REACHED,
                         f"limited by {deduction.capped_by}: no whole yuan on "
                         f"{format_yuan(base)}")
             return shipping, 0
-        detail = f"{deduction.points} points = {format_yuan(deduction.fen)}"
+        detail: Detail = ("{0} points = {1:yuan}", (deduction.points, deduction.fen))
         if deduction.capped_by not in (None, "requested"):
-            detail += f" (limited by {deduction.capped_by})"
+            detail = ("{0} points = {1:yuan} (limited by {2})",
+                      (deduction.points, deduction.fen, deduction.capped_by))
         ship_share = ledger.apply(Stage.POINTS, "points", f"{deduction.points} points", kind,
-                                  amounts, weights, deduction.fen, detail, shipping=shipping)
+                                  amounts, positions, weights, deduction.fen, detail,
+                                  shipping=shipping)
         return shipping - ship_share, deduction.points
 
 
@@ -590,23 +608,6 @@ class _ScopeIndex:
         return masks
 
 
-def _allowed_masks(stacking: Sequence[Stacking]) -> Callable[[BenefitKind], int]:
-    """Bitmask of the lines whose family lets them join a benefit kind (PIPE-5)."""
-    full = (1 << len(stacking)) - 1
-    if all(s is REGULAR for s in stacking):
-        return lambda kind: full
-    cache: dict[BenefitKind, int] = {}
-
-    def allowed(kind: BenefitKind) -> int:
-        mask = cache.get(kind)
-        if mask is None:
-            mask = sum(1 << i for i, s in enumerate(stacking) if kind in s.allowed)
-            cache[kind] = mask
-        return mask
-
-    return allowed
-
-
 _COUPON_RULE = {
     SkipReason.EXCLUDED_PRODUCT: "CPN-1",
     SkipReason.NOT_STACKABLE: "PIPE-5",
@@ -619,6 +620,49 @@ _COUPON_RULE = {
 def half_up_div(numerator: int, denominator: int) -> int:
     """``numerator / denominator`` rounded half-up, for non-negative integers."""
     return (2 * numerator + denominator) // (2 * denominator)
+
+
+def _positions(mask: int) -> list[int]:
+    """Indices of the set bits of ``mask``, ascending."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+class _Joining:
+    """Which lines a benefit kind may reach, given each line's family (PIPE-5).
+
+    Made once per cart after stage 1a; most carts have only regular lines, and
+    then every answer is "all of them" without looking at a line.
+    """
+
+    __slots__ = ("_masks", "_positions", "regular", "stacking")
+
+    def __init__(self, stacking: Sequence[Stacking]) -> None:
+        self.stacking = stacking
+        self.regular = all(s is REGULAR for s in stacking)
+        self._masks: dict[BenefitKind, int] = {}
+        self._positions: dict[BenefitKind, list[int]] = {}
+
+    def positions(self, kind: BenefitKind) -> list[int]:
+        found = self._positions.get(kind)
+        if found is None:
+            if self.regular:
+                found = list(range(len(self.stacking)))
+            else:
+                found = [i for i, s in enumerate(self.stacking) if kind in s.allowed]
+            self._positions[kind] = found
+        return found
+
+    def mask(self, kind: BenefitKind) -> int:
+        found = self._masks.get(kind)
+        if found is None:
+            found = sum(1 << i for i in self.positions(kind))
+            self._masks[kind] = found
+        return found
 
 
 def _bits(mask: int, base: Sequence[int]) -> dict[int, int]:
