@@ -1,0 +1,157 @@
+"""In-memory adapters for every port: tests, notebooks and examples run with no server.
+
+The unit of work is really atomic: it snapshots the state on entry and puts it
+back unless ``commit`` was called, so a refused use case leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from datetime import datetime
+from types import TracebackType
+
+from mallcore.catalog import Catalog
+from mallcore.customers.points import PointsAccount
+from mallcore.errors import Conflict, NotAllowed, NotFound
+from mallcore.inventory import Inventory
+from mallcore.orders.events import Event
+from mallcore.orders.order import Order
+from mallcore.orders.search import OrderQuery, run
+from mallcore.orders.status import OrderStatus
+from mallcore.orders.summary import OrderSummary
+from mallcore.orders.views import summarize
+
+
+class MemoryOrders:
+    def __init__(self, catalog: Catalog | None = None) -> None:
+        self._orders: dict[str, Order] = {}
+        self.catalog = catalog
+
+    def add(self, order: Order) -> None:
+        if order.number in self._orders:
+            raise Conflict(f"order {order.number}", "exists already", rule="ORD-1")
+        self._orders[order.number] = order
+
+    def get(self, number: str) -> Order:
+        try:
+            return self._orders[number]
+        except KeyError:
+            raise NotFound(f"order {number!r}", "unknown order", rule="ORD-7") from None
+
+    def __iter__(self) -> Iterator[Order]:
+        return iter(list(self._orders.values()))
+
+    def __len__(self) -> int:
+        return len(self._orders)
+
+    def search(self, query: OrderQuery, now: datetime) -> list[OrderSummary]:
+        return run(query, [summarize(o, self.catalog) for o in self._orders.values()], now)
+
+    def has_paid_order(self, customer_id: str) -> bool:
+        return any(o.customer_id == customer_id and o.paid_at is not None
+                   and o.status is not OrderStatus.PENDING_PAYMENT
+                   for o in self._orders.values())
+
+
+class MemoryPoints:
+    def __init__(self, *, expiry_enabled: bool = True) -> None:
+        self._accounts: dict[str, PointsAccount] = {}
+        self.expiry_enabled = expiry_enabled
+
+    def get(self, customer_id: str) -> PointsAccount:
+        account = self._accounts.get(customer_id)
+        if account is None:
+            account = PointsAccount(customer_id, expiry_enabled=self.expiry_enabled)
+            self._accounts[customer_id] = account
+        return account
+
+
+class MemoryCoupons:
+    """Which single-use coupon went to which order (CPN-4: never twice)."""
+
+    def __init__(self) -> None:
+        self.used: dict[str, str] = {}
+
+    def redeem(self, coupon_id: str, order_number: str) -> None:
+        holder = self.used.get(coupon_id)
+        if holder is not None:
+            raise NotAllowed(f"coupon {coupon_id!r}", f"already used by order {holder}",
+                             rule="CPN-4")
+        self.used[coupon_id] = order_number
+
+    def restore(self, coupon_id: str, order_number: str) -> None:
+        if self.used.get(coupon_id) == order_number:
+            del self.used[coupon_id]
+
+
+class MemoryUnitOfWork:
+    def __init__(
+        self, *, catalog: Catalog | None = None, inventory: Inventory | None = None,
+        points: MemoryPoints | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.orders = MemoryOrders(catalog)
+        self.inventory = inventory if inventory is not None else Inventory()
+        self.points = points if points is not None else MemoryPoints()
+        self.coupons = MemoryCoupons()
+        self._snapshot: tuple[object, ...] | None = None
+        self._committed = False
+        self.commits = 0
+
+    def _state(self) -> tuple[object, ...]:
+        return (self.orders._orders, self.inventory, self.points._accounts, self.coupons.used)
+
+    def __enter__(self) -> MemoryUnitOfWork:
+        self._snapshot = copy.deepcopy(self._state())
+        self._committed = False
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._committed:
+            self.rollback()
+        self._snapshot = None
+
+    def commit(self) -> None:
+        self._committed = True
+        self.commits += 1
+
+    def rollback(self) -> None:
+        if self._snapshot is None:
+            return
+        orders, inventory, accounts, used = copy.deepcopy(self._snapshot)
+        self.orders._orders = orders  # type: ignore[assignment]
+        self.inventory = inventory  # type: ignore[assignment]
+        self.points._accounts = accounts  # type: ignore[assignment]
+        self.coupons.used = used  # type: ignore[assignment]
+
+    def collect_events(self) -> list[Event]:
+        events: list[Event] = []
+        for order in self.orders:
+            events.extend(order.pull_events())
+        return events
+
+
+class SequentialNumbers:
+    """Deterministic numbers: ``O000001``, ``R000001`` …"""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+
+    def next(self, prefix: str) -> str:
+        n = self._counts.get(prefix, 0) + 1
+        self._counts[prefix] = n
+        return f"{prefix}{n:06d}"
+
+
+class RecordingPublisher:
+    """Keeps every published event: what the SMS and payment adapters would receive."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        self.events.append(event)

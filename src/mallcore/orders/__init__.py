@@ -1,0 +1,1 @@
+"""Orders, shipments, after-sales and refunds."""

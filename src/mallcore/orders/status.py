@@ -1,0 +1,41 @@
+"""Order and logistics statuses, and the only edges an order may move along (ORD-1)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"  # awaiting shipment
+    SHIPPED = "shipped"  # awaiting receipt
+    COMPLETED = "completed"
+    CLOSED = "closed"
+
+
+#: ORD-1, plus one reading: an order whose every fen has been refunded is closed
+#: (from paid, shipped or completed), so nothing more can be refunded or shipped.
+ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CLOSED}),
+    OrderStatus.PAID: frozenset({OrderStatus.SHIPPED, OrderStatus.CLOSED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.COMPLETED, OrderStatus.CLOSED}),
+    OrderStatus.COMPLETED: frozenset({OrderStatus.CLOSED}),
+    OrderStatus.CLOSED: frozenset(),
+}
+
+
+class CloseReason(enum.StrEnum):
+    BUYER_CANCEL = "buyer_cancel"
+    PAYMENT_TIMEOUT = "payment_timeout"
+    MERCHANT = "merchant"  # merchant closed an unpaid order
+    MERCHANT_CANCEL = "merchant_cancel"  # merchant cancelled a paid order (ORD-8)
+    BUYER_CANCEL_AGREED = "buyer_cancel_agreed"  # buyer asked, merchant agreed (ORD-8)
+    FULLY_REFUNDED = "fully_refunded"
+    OUT_OF_STOCK = "out_of_stock"  # paid under the pay-time strategy, stock gone (ORD-9)
+
+
+class LogisticsStatus(enum.StrEnum):
+    NOT_SHIPPED = "not_shipped"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    SIGNED = "signed"
