@@ -18,7 +18,7 @@ from mallcore.inventory import Inventory
 from mallcore.orders.events import Event
 from mallcore.orders.order import Order
 from mallcore.orders.search import OrderQuery, run
-from mallcore.orders.status import OrderStatus
+from mallcore.orders.status import CloseReason
 from mallcore.orders.summary import OrderSummary
 from mallcore.orders.views import summarize
 
@@ -50,7 +50,7 @@ class MemoryOrders:
 
     def has_paid_order(self, customer_id: str) -> bool:
         return any(o.customer_id == customer_id and o.paid_at is not None
-                   and o.status is not OrderStatus.PENDING_PAYMENT
+                   and o.close_reason is not CloseReason.OUT_OF_STOCK
                    for o in self._orders.values())
 
 

@@ -105,9 +105,11 @@ class RefundFailed(Event):
 
 
 @attrs.frozen
-class LatePaymentReceived(Event):
-    """A payment arrived after the order closed; it is recorded and refunded in full."""
+class SurplusPaymentReceived(Event):
+    """A payment the order did not need (it had closed, or was paid already):
+    recorded and refunded in full."""
 
     transaction_id: str
     fen: int
     refund_number: str
+    order_status: str

@@ -29,6 +29,18 @@ from mallcore.pricing.breakdown import PriceBreakdown, Stage
 from mallcore.promotions.window import require_aware
 
 
+def _whole(value: object, what: str, rule: str, *, minimum: int | None = None) -> int:
+    """Amounts are whole fen and quantities whole units: never a bool, float or text."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(what, f"{value!r} is not a whole number", rule=rule)
+    if minimum is not None and value < minimum:
+        raise InvalidInput(what, f"{value} is below {minimum}", rule=rule)
+    return value
+
+
+SURPLUS = "surplus_payment"  # the cause of a refund that returns a payment not needed
+
+
 class DeliveryMethod(enum.StrEnum):
     EXPRESS = "express"  # needs carrier + tracking number (ORD-4)
     SELF_DELIVERY = "self_delivery"  # the merchant delivers
@@ -183,7 +195,8 @@ class Order:
         self.after_sales: list[AfterSale] = []
         self.refunds: list[Refund] = []
         self.star: str | None = None
-        self._late_payment: Payment | None = None
+        self._surplus: list[Payment] = []
+        self.withdrawn: dict[str, int] = {line.line_id: 0 for line in lines}
         self.version = 0
         self.events: list[ev.Event] = [
             ev.OrderPlaced(number, placed_at, customer_id, self.payable_fen)
@@ -224,19 +237,19 @@ class Order:
 
     @property
     def paid_fen(self) -> int:
-        return sum(p.fen for p in self.payments if p is not self._late_payment)
+        return sum(p.fen for p in self.payments if p not in self._surplus)
 
     @property
     def refunded_fen(self) -> int:
         """Refunds decided (any status) out of what this order was paid."""
-        return sum(r.fen for r in self.refunds if r.cause != "late_payment")
+        return sum(r.fen for r in self.refunds if r.cause != SURPLUS)
 
     def refunded_of_line(self, line_id: str) -> int:
         return sum(fen for r in self.refunds for key, fen in r.lines if key == line_id)
 
     @property
     def refunded_shipping(self) -> int:
-        return sum(r.shipping_fen for r in self.refunds if r.cause != "late_payment")
+        return sum(r.shipping_fen for r in self.refunds if r.cause != SURPLUS)
 
     def line(self, line_id: str) -> OrderLine:
         for line in self.lines:
@@ -249,12 +262,17 @@ class Order:
         if self.signed_at is not None:
             return LogisticsStatus.SIGNED
         shipped = self.shipped_quantities()
-        physical = [ln for ln in self.lines if ln.needs_shipping]
         if not any(shipped.values()):
             return LogisticsStatus.NOT_SHIPPED
-        if all(shipped[ln.line_id] >= ln.quantity for ln in physical):
+        if not any(self.left_to_ship().values()):
             return LogisticsStatus.SHIPPED
         return LogisticsStatus.PARTIALLY_SHIPPED
+
+    def left_to_ship(self) -> dict[str, int]:
+        """Units of physical lines neither shipped nor withdrawn by a refund (ORD-4)."""
+        shipped = self.shipped_quantities()
+        return {ln.line_id: ln.quantity - shipped[ln.line_id] - self.withdrawn[ln.line_id]
+                for ln in self.lines if ln.needs_shipping}
 
     def shipped_quantities(self) -> dict[str, int]:
         out = {line.line_id: 0 for line in self.lines}
@@ -318,6 +336,8 @@ class Order:
         """
         require_aware(now)
         self._require("adjust the price of", OrderStatus.PENDING_PAYMENT, rule="ORD-3")
+        _whole(goods_delta, "goods adjustment (fen)", "ORD-3")
+        _whole(shipping_delta, "shipping adjustment (fen)", "ORD-3")
         if not reason.strip():
             raise InvalidInput("price adjustment", "needs a reason", rule="ORD-3")
         goods = sum(self.due.values())
@@ -374,7 +394,7 @@ class Order:
                                         confirmed_by_merchant))
         return payment
 
-    def refuse_paid_without_stock(self, refund_number: str, now: datetime) -> Refund:
+    def refuse_paid_without_stock(self, refund_number: str, now: datetime) -> Refund | None:
         """ORD-9: paid under the pay-time strategy for stock that is gone.
 
         The payment stands recorded; the order closes and the whole amount goes
@@ -385,31 +405,37 @@ class Order:
         self._close(CloseReason.OUT_OF_STOCK, now)
         return refund
 
-    def accept_late_payment(
+    def accept_surplus_payment(
         self, parts: Iterable[PaymentPart], *, transaction_id: str, refund_number: str,
         now: datetime,
     ) -> Refund:
-        """A payment that arrives after the order closed is recorded and refunded in full.
+        """A payment the order does not need is recorded and refunded in full.
 
-        We do not reopen the order: its stock and points were already released and
-        may have been sold to someone else.  The money is never lost: it is on the
-        order's books with an automatic refund (events tell the gateway and buyer).
+        Late (the order closed, ORD-6) or a second payment of a paid order: either
+        way the money is never lost.  We do not reopen a closed order: its stock and
+        points were released and may have gone to someone else.  The same
+        transaction again returns the refund already made (idempotent).
         """
         require_aware(now)
-        self._require("accept a late payment for", OrderStatus.CLOSED, rule="ORD-6")
-        if self._late_payment is not None:
-            if self._late_payment.transaction_id == transaction_id:
-                return next(r for r in self.refunds if r.cause == "late_payment")
-            raise NotAllowed(f"order {self.number}", "already took one late payment",
-                             rule="ORD-6")
+        if self.status is OrderStatus.PENDING_PAYMENT:
+            raise InvalidTransition(f"treat a payment of order {self.number} as surplus",
+                                    self.status.value, rule="ORD-2")
+        for payment in self._surplus:
+            if payment.transaction_id == transaction_id:
+                return next(r for r in self.refunds if r.transaction_id == transaction_id)
         payment = Payment(transaction_id, tuple(parts), now)
-        self._late_payment = payment
+        if not payment.parts or not transaction_id:
+            raise InvalidInput("payment", "needs a transaction id and at least one part",
+                               rule="ORD-2")
+        self._surplus.append(payment)
         self.payments.append(payment)
         legs = [RefundLeg(method, fen) for method, fen in payment.by_method().items()]
-        refund = Refund(refund_number, "late_payment", (), 0, legs, now)
-        self._start_refund(refund, now, transaction_id)
-        self.events.append(ev.LatePaymentReceived(self.number, now, transaction_id, payment.fen,
-                                                  refund_number))
+        refund = Refund(refund_number, SURPLUS, (), 0, legs, now,
+                        transaction_id=transaction_id)
+        self._start_refund(refund, now)
+        self.events.append(ev.SurplusPaymentReceived(self.number, now, transaction_id,
+                                                     payment.fen, refund_number,
+                                                     self.status.value))
         return refund
 
     # ------------------------------------------------------------------ ORD-4
@@ -429,15 +455,14 @@ class Order:
             raise InvalidInput(f"shipment of order {self.number}",
                                "express delivery needs a carrier and a tracking number",
                                rule="ORD-4")
-        shipped = self.shipped_quantities()
-        remaining = {ln.line_id: ln.quantity - shipped[ln.line_id]
-                     for ln in self.lines if ln.needs_shipping}
+        remaining = self.left_to_ship()
         wanted = dict(lines) if lines is not None else {
             k: v for k, v in remaining.items() if v > 0
         }
         if not wanted:
             raise NotAllowed(f"order {self.number}", "has nothing left to ship", rule="ORD-4")
         for line_id, qty in wanted.items():
+            _whole(qty, f"quantity of line {line_id} to ship", "ORD-4")
             if line_id not in remaining:
                 raise NotFound(f"line {line_id!r}", f"is not a line to ship in {self.number}",
                                rule="ORD-4")
@@ -601,6 +626,7 @@ class Order:
         if kind is AfterSaleKind.EXCHANGE:
             for line_id, qty in items.items():
                 line = self.line(line_id)
+                _whole(qty, f"quantity of line {line_id}", "AS-2")
                 if not 0 < qty <= line.quantity:
                     raise InvalidInput(f"quantity of line {line_id}",
                                        f"must be 1 to {line.quantity}", rule="AS-2")
@@ -690,9 +716,23 @@ class Order:
                                   after_sale_id=case.id, offline=offline)
         self._advance(case, AfterSaleStatus.REFUNDING, "refund")
         case.refund_number = refund_number
+        if case.kind is AfterSaleKind.REFUND_ONLY and self.status is OrderStatus.PAID:
+            self._withdraw(case)
         self._settle_after_sale(refund)
         self._close_if_fully_refunded(now)
+        if self.status is OrderStatus.PAID and not any(self.left_to_ship().values()):
+            # nothing left to send: what shipped is on its way, or nothing ever will be
+            if self.shipments:
+                self._move(OrderStatus.SHIPPED, "ship")
+            else:
+                self._close(CloseReason.ITEMS_WITHDRAWN, now)
         return refund
+
+    def _withdraw(self, case: AfterSale) -> None:
+        """Refund-only before shipping: the refunded units will not be sent (ORD-4)."""
+        left = self.left_to_ship()
+        for line_id, qty in case.items:
+            self.withdrawn[line_id] += min(qty, left.get(line_id, 0))
 
     def _caps_for(self, case: AfterSale) -> dict[str, int]:
         """What this application's items may take, counting it as already claimed."""
@@ -725,12 +765,12 @@ class Order:
     def _remaining_by_method(self) -> dict[PaymentMethod, int]:
         paid: dict[PaymentMethod, int] = {}
         for payment in self.payments:
-            if payment is self._late_payment:
+            if payment in self._surplus:
                 continue
             for method, fen in payment.by_method().items():
                 paid[method] = paid.get(method, 0) + fen
         for refund in self.refunds:
-            if refund.cause == "late_payment":
+            if refund.cause == SURPLUS:
                 continue
             for leg in refund.legs:
                 paid[leg.method] -= leg.fen
@@ -753,13 +793,13 @@ class Order:
                                    rule="AS-2")
         legs = [RefundLeg(method, fen, offline=offline)
                 for method, fen in split_by_method(total, self._remaining_by_method()).items()]
+        paid = [p for p in self.payments if p not in self._surplus]
         refund = Refund(number, cause, tuple(sorted(by_line.items())), shipping, legs, now,
-                        after_sale_id)
-        self._start_refund(refund, now, self.payments[0].transaction_id if self.payments
-                           else None)
+                        after_sale_id, paid[0].transaction_id if paid else None)
+        self._start_refund(refund, now)
         return refund
 
-    def _start_refund(self, refund: Refund, now: datetime, transaction_id: str | None) -> None:
+    def _start_refund(self, refund: Refund, now: datetime) -> None:
         """Record the refund; settle what needs no gateway, ask the gateway for the rest."""
         self.refunds.append(refund)
         self.version += 1
@@ -775,14 +815,18 @@ class Order:
                                                       leg.method.value, leg.fen))
             else:
                 self.events.append(ev.RefundRequested(self.number, now, refund.number,
-                                                      leg.method.value, leg.fen, transaction_id))
+                                                      leg.method.value, leg.fen,
+                                                      refund.transaction_id))
 
-    def _full_refund(self, number: str, cause: str, now: datetime) -> Refund:
+    def _full_refund(self, number: str, cause: str, now: datetime) -> Refund | None:
+        """Everything paid and not yet refunded goes back; nothing to give back, no refund."""
         by_line = {line_id: self.due[line_id] - self.refunded_of_line(line_id)
                    for line_id in self.due}
         by_line = {k: v for k, v in by_line.items() if v}
-        return self._new_refund(number, cause, by_line,
-                                self.shipping_due - self.refunded_shipping, now)
+        shipping = self.shipping_due - self.refunded_shipping
+        if not by_line and not shipping:
+            return None
+        return self._new_refund(number, cause, by_line, shipping, now)
 
     def refund_result(
         self, refund_number: str, method: PaymentMethod, *, ok: bool, now: datetime,
@@ -826,7 +870,7 @@ class Order:
             leg.attempts += 1
             self.events.append(ev.RefundRequested(
                 self.number, now, refund_number, leg.method.value, leg.fen,
-                self.payments[0].transaction_id if self.payments else None,
+                refund.transaction_id,
             ))
         self.version += 1
 

@@ -34,12 +34,13 @@ class RefundLeg:
 @attrs.define
 class Refund:
     number: str
-    cause: str  # "after_sale", "merchant_cancel", "late_payment", …
+    cause: str  # "after_sale", "merchant_cancel", "surplus_payment", …
     lines: tuple[tuple[str, int], ...]  # (line id, fen) taken back from each line
     shipping_fen: int
     legs: list[RefundLeg]
     created_at: datetime
     after_sale_id: str | None = None
+    transaction_id: str | None = None  # the payment it gives back: retries go there too
 
     @property
     def fen(self) -> int:

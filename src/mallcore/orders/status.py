@@ -32,6 +32,7 @@ class CloseReason(enum.StrEnum):
     BUYER_CANCEL_AGREED = "buyer_cancel_agreed"  # buyer asked, merchant agreed (ORD-8)
     FULLY_REFUNDED = "fully_refunded"
     OUT_OF_STOCK = "out_of_stock"  # paid under the pay-time strategy, stock gone (ORD-9)
+    ITEMS_WITHDRAWN = "items_withdrawn"  # every unit refunded before it shipped
 
 
 class LogisticsStatus(enum.StrEnum):

@@ -90,6 +90,7 @@ class PaymentOutcome(enum.StrEnum):
     PAID = "paid"
     REFUNDED_OUT_OF_STOCK = "refunded_out_of_stock"  # ORD-9: caught, refunded in full
     REFUNDED_LATE = "refunded_late"  # the order had closed: recorded and refunded
+    REFUNDED_SURPLUS = "refunded_surplus"  # the order was paid already: recorded, refunded
     DUPLICATE = "duplicate"  # the same transaction again: acknowledged, no effect
 
 
@@ -111,10 +112,11 @@ def pay_order(
         order = uow.orders.get(number)
         if any(p.transaction_id == transaction_id for p in order.payments):
             return PaymentOutcome.DUPLICATE
-        if order.status is OrderStatus.CLOSED:
-            order.accept_late_payment(parts, transaction_id=transaction_id,
-                                      refund_number=numbers.next("R"), now=now)
-            return PaymentOutcome.REFUNDED_LATE
+        if order.status is not OrderStatus.PENDING_PAYMENT:
+            order.accept_surplus_payment(parts, transaction_id=transaction_id,
+                                         refund_number=numbers.next("R"), now=now)
+            return (PaymentOutcome.REFUNDED_LATE if order.status is OrderStatus.CLOSED
+                    else PaymentOutcome.REFUNDED_SURPLUS)
         order.pay(parts, transaction_id=transaction_id, now=now,
                   confirmed_by_merchant=confirmed_by_merchant)
         at_payment = [(ln.sku_id, ln.quantity) for ln in order.lines
@@ -367,8 +369,13 @@ def refund_after_sale(
     order, returns spent points and revokes earned ones (AS-7)."""
     def work() -> str:
         order = uow.orders.get(number)
+        withdrawn_before = dict(order.withdrawn)
         refund = order.refund_after_sale(after_sale_id, refund_number=numbers.next("R"),
                                          now=now, offline=offline)
+        withdrawn = [(order.line(line_id).sku_id, n - withdrawn_before[line_id])
+                     for line_id, n in order.withdrawn.items() if n > withdrawn_before[line_id]]
+        if withdrawn:  # refunded before they shipped: back on sale
+            uow.inventory.restock(number, withdrawn)
         _after_refund(uow, order, now)
         return refund.number
 
@@ -376,13 +383,35 @@ def refund_after_sale(
 
 
 def _after_refund(uow: UnitOfWork, order: Order, now: datetime) -> None:
-    if not order.fully_refunded or order.close_reason is not CloseReason.FULLY_REFUNDED:
+    if order.close_reason not in (CloseReason.FULLY_REFUNDED, CloseReason.ITEMS_WITHDRAWN):
         return
     _give_back_points_and_coupon(uow, order, now, "fully refunded")
     earned = sum(line.earned_points for line in order.lines)
-    if earned and order.completed_at is not None:
+    if earned and order.completed_at is not None and order.fully_refunded:
         uow.points.get(order.customer_id).revoke(earned, f"order {order.number} fully refunded",
                                                  now, order.number)
+
+
+def reship_exchange(
+    uow: UnitOfWork, number: str, after_sale_id: str, *, carrier: str, tracking_number: str,
+    now: datetime, publisher: EventPublisher | None = None,
+) -> None:
+    """AS-4: the replacement goes out, and its stock with it."""
+    def work() -> None:
+        order = uow.orders.get(number)
+        order.reship_exchange(after_sale_id, carrier=carrier, tracking_number=tracking_number,
+                              now=now)
+        case = order.after_sale(after_sale_id)
+        uow.inventory.take(f"{number}/{after_sale_id}",
+                           [(order.line(line_id).sku_id, qty) for line_id, qty in case.items])
+
+    _run(uow, publisher, work)
+
+
+def confirm_exchange_received(uow: UnitOfWork, number: str, after_sale_id: str, *,
+                              now: datetime, publisher: EventPublisher | None = None) -> None:
+    _run(uow, publisher, lambda: uow.orders.get(number).confirm_exchange_received(
+        after_sale_id, now))
 
 
 def refund_result(
@@ -425,9 +454,11 @@ def pending_refunds(uow: UnitOfWork) -> list[tuple[str, RefundView]]:
 __all__ = [
     "AfterSaleStatus", "PaymentOutcome", "Refund", "RefundView", "adjust_price",
     "agree_cancellation", "apply_after_sale", "approve_return", "auto_confirm_due",
-    "batch_ship", "close_due_orders", "close_unpaid", "confirm_receipt", "is_first_order",
+    "batch_ship", "close_due_orders", "close_unpaid", "confirm_exchange_received",
+    "confirm_receipt", "is_first_order",
     "mark_signed", "merchant_cancel", "pay_order", "pending_refunds", "place_order",
     "receive_return", "record_return_shipment", "refund_after_sale", "refund_result",
-    "reject_after_sale", "reject_cancellation", "request_cancellation", "retry_refund",
+    "reject_after_sale", "reject_cancellation", "request_cancellation", "reship_exchange",
+    "retry_refund",
     "ship_order",
 ]
