@@ -20,11 +20,11 @@ from mallcore.catalog.model import (
     Sku,
     _amount,
     _coefficient,
-    _count,
     _optional_label,
     _tuple_of_categories,
 )
 from mallcore.errors import CurrencyMismatch, InvalidInput
+from mallcore.guards import whole
 from mallcore.money import Money, from_fen
 
 __all__ = [
@@ -64,7 +64,7 @@ def _check_value(field: Field, value: object, what: str) -> None:
     if field in _MONEY_FIELDS:
         _amount(value, what, "CAT-6")
     elif field is Field.STOCK:
-        _count(value, what, "CAT-6")
+        whole(value, what, "CAT-6")
     else:
         _coefficient(value, what, "CAT-6")
 
@@ -145,7 +145,7 @@ class SetPin:
     @pin.validator
     def _check(self, _: Any, value: object) -> None:
         if value is not None:
-            _count(value, "pin", "CAT-6")
+            whole(value, "pin", "CAT-6")
 
 
 @attrs.frozen
@@ -156,7 +156,7 @@ class PinInOrder:
 
     @start.validator
     def _check(self, _: Any, value: object) -> None:
-        _count(value, "first pin", "CAT-6")
+        whole(value, "first pin", "CAT-6")
 
 
 Edit = (

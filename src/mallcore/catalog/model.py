@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from mallcore.errors import InvalidInput, MallcoreError, NotFound
+from mallcore.guards import identifier, whole
 from mallcore.money import Money, to_fen
 
 __all__ = [
@@ -66,14 +67,6 @@ class StockStrategy(enum.Enum):
 # --- shared checks ---------------------------------------------------------------
 
 
-def _identifier(value: object, what: str, rule: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(what, f"{value!r} is not a non-blank text id", rule=rule)
-    if value != value.strip():
-        raise InvalidInput(what, f"{value!r} has leading or trailing spaces", rule=rule)
-    return value
-
-
 def _optional_label(value: object, what: str, rule: str) -> None:
     if value is not None and (not isinstance(value, str) or not value.strip()):
         raise InvalidInput(what, f"{value!r} must be a non-blank text or None", rule=rule)
@@ -92,13 +85,6 @@ def _amount(value: object, what: str, rule: str) -> int:
     if fen < 0:
         raise InvalidInput(what, f"{value.amount} is negative", rule=rule)
     return fen
-
-
-def _count(value: object, what: str, rule: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(what, f"{value!r} is not a whole number", rule=rule)
-    if value < 0:
-        raise InvalidInput(what, f"{value} is negative", rule=rule)
 
 
 def _coefficient(value: object, what: str, rule: str) -> None:
@@ -185,7 +171,7 @@ class Sku:
 
     @id.validator
     def _check_id(self, _: Any, value: object) -> None:
-        _identifier(value, "SKU id", "CAT-3")
+        identifier(value, "SKU id", "CAT-3")
 
     @price.validator
     def _check_price(self, _: Any, value: object) -> None:
@@ -205,11 +191,11 @@ class Sku:
 
     @stock.validator
     def _check_stock(self, _: Any, value: object) -> None:
-        _count(value, f"stock of SKU {self.id!r}", "CAT-3")
+        whole(value, f"stock of SKU {self.id!r}", "CAT-3")
 
     @low_stock_alert.validator
     def _check_alert(self, _: Any, value: object) -> None:
-        _count(value, f"low-stock alert of SKU {self.id!r}", "CAT-3")
+        whole(value, f"low-stock alert of SKU {self.id!r}", "CAT-3")
 
     @points_coefficient.validator
     def _check_points(self, _: Any, value: object) -> None:
@@ -281,7 +267,7 @@ class Product:
 
     @id.validator
     def _check_id(self, _: Any, value: object) -> None:
-        _identifier(value, "product id", "CAT-2")
+        identifier(value, "product id", "CAT-2")
 
     @kind.validator
     def _check_kind(self, _: Any, value: object) -> None:
@@ -390,7 +376,7 @@ class Product:
     @pin.validator
     def _check_pin(self, _: Any, value: object) -> None:
         if value is not None:
-            _count(value, f"pin of product {self.id!r}", "CAT-6")
+            whole(value, f"pin of product {self.id!r}", "CAT-6")
 
     def __attrs_post_init__(self) -> None:
         if not self.kind.needs_shipping and self.shipping_template is not None:
@@ -435,6 +421,6 @@ class Product:
         The list price is the SKU's selling price before any discount, not what
         the buyer ends up paying.
         """
-        _count(quantity, "quantity", "CAT-3")
+        whole(quantity, "quantity", "CAT-3")
         earned = Decimal(sku.price_fen) * self.coefficient_for(sku) * quantity / 100
         return int(earned.to_integral_value(rounding=ROUND_DOWN))

@@ -12,9 +12,9 @@ from datetime import datetime
 
 import attrs
 
-from mallcore.customers._checks import aware, optional_text, text, whole
 from mallcore.customers.membership import DEFAULT_LEVEL_ID, LevelLadder
 from mallcore.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from mallcore.guards import aware, optional_text, text, whole
 
 __all__ = ["Customer", "CustomerBook"]
 

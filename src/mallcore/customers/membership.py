@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 
-from mallcore.customers._checks import text, whole
 from mallcore.errors import InvalidConfiguration, NotAllowed, NotFound
+from mallcore.guards import text, whole
 from mallcore.money import Rate
 
 __all__ = ["DEFAULT_LEVEL", "DEFAULT_LEVEL_ID", "Level", "LevelLadder", "experience_for"]

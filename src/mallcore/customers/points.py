@@ -14,8 +14,8 @@ from enum import StrEnum
 
 import attrs
 
-from mallcore.customers._checks import aware, text, whole
 from mallcore.errors import InvalidConfiguration, InvalidInput, LimitReached, NotFound
+from mallcore.guards import aware, text, whole
 
 __all__ = [
     "EntryKind",

@@ -28,6 +28,7 @@ from mallcore.errors import (
     NotAllowed,
     NotFound,
 )
+from mallcore.guards import identifier, whole
 
 __all__ = [
     "Inventory",
@@ -92,24 +93,6 @@ class _Reservation:
     state: _State = _State.OPEN
 
 
-def _identifier(value: object, what: str, rule: str) -> str:
-    """Non-blank text without surrounding spaces: "A1" and "A1 " must not be two SKUs."""
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(what, f"{value!r} is not non-empty text", rule=rule)
-    if value != value.strip():
-        raise InvalidInput(what, f"{value!r} has leading or trailing spaces", rule=rule)
-    return value
-
-
-def _quantity(value: object, what: str, rule: str) -> int:
-    """A whole number ≥ 1; bools and floats are refused (``True`` is not one unit)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(what, f"{value!r} is not a whole number", rule=rule)
-    if value < 1:
-        raise InvalidInput(what, f"{value} is below the minimum of 1", rule=rule)
-    return value
-
-
 def _items(items: object, what: str, rule: str) -> Items:
     """(sku, quantity) pairs, merged per SKU in first-seen order.
 
@@ -122,8 +105,8 @@ def _items(items: object, what: str, rule: str) -> Items:
     for item in items:
         if not isinstance(item, tuple) or len(item) != 2:
             raise InvalidInput(what, f"{item!r} is not a (sku, quantity) pair", rule=rule)
-        sku = _identifier(item[0], f"SKU in {what}", rule)
-        quantity = _quantity(item[1], f"quantity of SKU {sku!r} in {what}", rule)
+        sku = identifier(item[0], f"SKU in {what}", rule)
+        quantity = whole(item[1], f"quantity of SKU {sku!r} in {what}", rule, minimum=1)
         merged[sku] = merged.get(sku, 0) + quantity
     if not merged:
         raise InvalidInput(what, "no items: there is nothing to move", rule=rule)
@@ -141,7 +124,7 @@ class Inventory:
     """
 
     def __init__(self, shop_id: str | None = None) -> None:
-        self.shop_id = None if shop_id is None else _identifier(shop_id, "shop id", "ORD-9")
+        self.shop_id = None if shop_id is None else identifier(shop_id, "shop id", "ORD-9")
         self._lock = threading.Lock()
         self._stock: dict[str, _Stock] = {}
         self._reservations: dict[str, _Reservation] = {}
@@ -174,19 +157,19 @@ class Inventory:
 
     def level(self, sku_id: str) -> StockLevel:
         with self._lock:
-            stock = self._known(_identifier(sku_id, "SKU", "ORD-9"), "reading the stock of")
+            stock = self._known(identifier(sku_id, "SKU", "ORD-9"), "reading the stock of")
             return StockLevel(stock.available, stock.reserved, stock.sold, stock.oversell)
 
     def reservation(self, ref: str) -> Items | None:
         """The items ``ref`` holds reserved; None once released or committed, or never."""
-        ref = _identifier(ref, "reservation reference", "ORD-9")
+        ref = identifier(ref, "reservation reference", "ORD-9")
         with self._lock:
             held = self._reservations.get(ref)
             return held.items if held is not None and held.state is _State.OPEN else None
 
     def sold_under(self, ref: str) -> Items:
         """What ``ref`` bought and has not been restocked: the most a return can put back."""
-        ref = _identifier(ref, "order reference", "AS-3")
+        ref = identifier(ref, "order reference", "AS-3")
         with self._lock:
             return tuple((sku, n) for sku, n in self._sold.get(ref, {}).items() if n)
 
@@ -194,9 +177,9 @@ class Inventory:
 
     def receive(self, sku_id: str, quantity: int, *, ref: str) -> None:
         """Restocking: the one way units enter.  An unknown SKU becomes known."""
-        sku_id = _identifier(sku_id, "SKU", "ORD-9")
-        quantity = _quantity(quantity, f"quantity received of SKU {sku_id!r}", "ORD-9")
-        ref = _identifier(ref, "receipt reference", "ORD-9")
+        sku_id = identifier(sku_id, "SKU", "ORD-9")
+        quantity = whole(quantity, f"quantity received of SKU {sku_id!r}", "ORD-9", minimum=1)
+        ref = identifier(ref, "receipt reference", "ORD-9")
         with self._lock:
             self._stock.setdefault(sku_id, _Stock()).available += quantity
             self._record(MovementKind.RECEIVE, sku_id, quantity, ref)
@@ -208,7 +191,7 @@ class Inventory:
         Switching overselling off while ``available`` is negative is refused:
         the SKU would already be in breach of the limit it is being put under.
         """
-        sku_id = _identifier(sku_id, "SKU", "PRE-2")
+        sku_id = identifier(sku_id, "SKU", "PRE-2")
         if not isinstance(allowed, bool):
             raise InvalidInput(
                 f"overselling of SKU {sku_id!r}", f"{allowed!r} is not a bool", rule="PRE-2"
@@ -232,7 +215,7 @@ class Inventory:
         A reference reserves once in its life, even after release or commit: a
         retried order creation must not hoard the stock twice.
         """
-        ref = _identifier(ref, "reservation reference", "ORD-9")
+        ref = identifier(ref, "reservation reference", "ORD-9")
         wanted = _items(items, f"reservation {ref!r}", "ORD-9")
         with self._lock:
             held = self._reservations.get(ref)
@@ -257,7 +240,7 @@ class Inventory:
         Idempotent: auto-close and a buyer's cancel may race, so releasing an
         unknown, released or committed reference does nothing and returns False.
         """
-        ref = _identifier(ref, "reservation reference", "ORD-6")
+        ref = identifier(ref, "reservation reference", "ORD-6")
         with self._lock:
             held = self._reservations.get(ref)
             if held is None or held.state is not _State.OPEN:
@@ -277,7 +260,7 @@ class Inventory:
         else's by now, so a late payment for a closed order is refused, not
         silently oversold.
         """
-        ref = _identifier(ref, "reservation reference", "ORD-9")
+        ref = identifier(ref, "reservation reference", "ORD-9")
         with self._lock:
             held = self._reservations.get(ref)
             if held is None:
@@ -306,7 +289,7 @@ class Inventory:
         takes once: a repeated payment notification cannot sell twice.  The same
         reference may also hold a reservation (an order mixing both strategies).
         """
-        ref = _identifier(ref, "order reference", "ORD-9")
+        ref = identifier(ref, "order reference", "ORD-9")
         wanted = _items(items, f"take {ref!r}", "ORD-9")
         with self._lock:
             if ref in self._taken:
@@ -331,7 +314,7 @@ class Inventory:
         Never more than ``ref`` bought and has not already returned, so a
         return cannot mint stock.
         """
-        ref = _identifier(ref, "order reference", "AS-3")
+        ref = identifier(ref, "order reference", "AS-3")
         wanted = _items(items, f"restock {ref!r}", "AS-3")
         with self._lock:
             sold = self._sold.get(ref)

@@ -19,6 +19,7 @@ import attrs
 
 from mallcore.catalog.model import StockStrategy
 from mallcore.errors import InvalidInput, InvalidTransition, LimitReached, NotAllowed, NotFound
+from mallcore.guards import aware, whole
 from mallcore.money import allocate, format_yuan
 from mallcore.orders import events as ev
 from mallcore.orders.aftersales import EDGES, AfterSale, AfterSaleKind, AfterSaleStatus
@@ -26,17 +27,6 @@ from mallcore.orders.payments import Payment, PaymentMethod, PaymentPart, split_
 from mallcore.orders.refunds import Refund, RefundLeg, RefundStatus
 from mallcore.orders.status import ALLOWED, CloseReason, LogisticsStatus, OrderStatus
 from mallcore.pricing.breakdown import PriceBreakdown, Stage
-from mallcore.promotions.window import require_aware
-
-
-def _whole(value: object, what: str, rule: str, *, minimum: int | None = None) -> int:
-    """Amounts are whole fen and quantities whole units: never a bool, float or text."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(what, f"{value!r} is not a whole number", rule=rule)
-    if minimum is not None and value < minimum:
-        raise InvalidInput(what, f"{value} is below {minimum}", rule=rule)
-    return value
-
 
 SURPLUS = "surplus_payment"  # the cause of a refund that returns a payment not needed
 
@@ -158,7 +148,7 @@ class Order:
         address: Address | None = None,
         activity_types: frozenset[str] = frozenset(),
     ) -> None:
-        require_aware(placed_at, "placed_at")
+        aware(placed_at, "placed_at")
         if not number or not customer_id:
             raise InvalidInput("order", "needs a number and a customer", rule="ORD-1")
         if not lines:
@@ -334,10 +324,10 @@ class Order:
         A goods change is spread over the lines by what each is due (largest
         remainder), so every line stays ≥ 0 and the lines still sum exactly.
         """
-        require_aware(now)
+        aware(now)
         self._require("adjust the price of", OrderStatus.PENDING_PAYMENT, rule="ORD-3")
-        _whole(goods_delta, "goods adjustment (fen)", "ORD-3")
-        _whole(shipping_delta, "shipping adjustment (fen)", "ORD-3")
+        whole(goods_delta, "goods adjustment (fen)", "ORD-3", minimum=None)
+        whole(shipping_delta, "shipping adjustment (fen)", "ORD-3", minimum=None)
         if not reason.strip():
             raise InvalidInput("price adjustment", "needs a reason", rule="ORD-3")
         goods = sum(self.due.values())
@@ -374,7 +364,7 @@ class Order:
         A payment of any other amount is refused: after a price adjustment, the old
         amount no longer pays the order (ORD-3).
         """
-        require_aware(now)
+        aware(now)
         self._require("pay", OrderStatus.PENDING_PAYMENT, rule="ORD-2")
         payment = Payment(transaction_id, tuple(parts), now, confirmed_by_merchant)
         if not transaction_id:
@@ -416,7 +406,7 @@ class Order:
         points were released and may have gone to someone else.  The same
         transaction again returns the refund already made (idempotent).
         """
-        require_aware(now)
+        aware(now)
         if self.status is OrderStatus.PENDING_PAYMENT:
             raise InvalidTransition(f"treat a payment of order {self.number} as surplus",
                                     self.status.value, rule="ORD-2")
@@ -446,7 +436,7 @@ class Order:
         carrier: str | None = None, tracking_number: str | None = None,
     ) -> Shipment:
         """Ship some or all of the remaining units (ORD-4); the last one moves to shipped."""
-        require_aware(now)
+        aware(now)
         self._require("ship", OrderStatus.PAID, rule="ORD-4")
         if self.cancellation_request is not None:
             raise NotAllowed(f"order {self.number}", "the buyer asked to cancel; decide first",
@@ -462,7 +452,7 @@ class Order:
         if not wanted:
             raise NotAllowed(f"order {self.number}", "has nothing left to ship", rule="ORD-4")
         for line_id, qty in wanted.items():
-            _whole(qty, f"quantity of line {line_id} to ship", "ORD-4")
+            whole(qty, f"quantity of line {line_id} to ship", "ORD-4")
             if line_id not in remaining:
                 raise NotFound(f"line {line_id!r}", f"is not a line to ship in {self.number}",
                                rule="ORD-4")
@@ -488,7 +478,7 @@ class Order:
 
     # ------------------------------------------------------------------ ORD-5
     def confirm_receipt(self, *, by: ReceiptBy, now: datetime) -> None:
-        require_aware(now)
+        aware(now)
         self._require("confirm receipt of", OrderStatus.SHIPPED, rule="ORD-5")
         if by is ReceiptBy.AUTO and not self.due_for_auto_receipt(now):
             raise NotAllowed(f"auto-confirming order {self.number}",
@@ -511,7 +501,7 @@ class Order:
     # ------------------------------------------------------------------ ORD-6, ORD-8
     def close_unpaid(self, reason: CloseReason, now: datetime) -> None:
         """Buyer cancel, payment timeout or merchant close of an unpaid order (ORD-1, ORD-6)."""
-        require_aware(now)
+        aware(now)
         if reason not in (CloseReason.BUYER_CANCEL, CloseReason.PAYMENT_TIMEOUT,
                           CloseReason.MERCHANT):
             raise InvalidInput("close reason", f"{reason.value} is not for unpaid orders",
@@ -524,7 +514,7 @@ class Order:
 
     def merchant_cancel(self, *, refund_number: str | None, now: datetime) -> Refund | None:
         """ORD-8: cancel an unshipped paid order, with a full refund or without one."""
-        require_aware(now)
+        aware(now)
         self._require("cancel", OrderStatus.PAID, rule="ORD-8")
         if self.shipments:
             raise NotAllowed(f"cancelling order {self.number}", "part of it has shipped",
@@ -607,7 +597,7 @@ class Order:
         items: Mapping[str, int], fen: int, now: datetime,
     ) -> AfterSale:
         """A buyer's application (AS-1, AS-2), validated before anything is recorded."""
-        require_aware(now)
+        aware(now)
         if not reason.strip():
             raise InvalidInput("after-sale", "needs a reason", rule="AS-2")
         if not items:
@@ -626,7 +616,7 @@ class Order:
         if kind is AfterSaleKind.EXCHANGE:
             for line_id, qty in items.items():
                 line = self.line(line_id)
-                _whole(qty, f"quantity of line {line_id}", "AS-2")
+                whole(qty, f"quantity of line {line_id}", "AS-2")
                 if not 0 < qty <= line.quantity:
                     raise InvalidInput(f"quantity of line {line_id}",
                                        f"must be 1 to {line.quantity}", rule="AS-2")
@@ -693,7 +683,7 @@ class Order:
     ) -> Refund:
         """Refund an application: without a return (refund only), or once the return
         arrived; ``offline`` records a manual refund made outside the system (AS-3)."""
-        require_aware(now)
+        aware(now)
         case = self.after_sale(after_sale_id)
         if case.kind is AfterSaleKind.EXCHANGE:
             raise NotAllowed(f"after-sale {case.id}", "is an exchange: nothing to refund",

@@ -41,16 +41,14 @@ import attrs
 from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped, unused-ignore]
 
 from mallcore.errors import CurrencyMismatch, InvalidInput, MallcoreError
+from mallcore.guards import aware, identifier, whole
 from mallcore.money import DEFAULT_CURRENCY, Money, to_fen
 from mallcore.orders.summary import (
     LOGISTICS_STATUSES,
     ORDER_STATUSES,
     PRODUCT_TYPES,
     OrderSummary,
-    check_aware,
     check_choice,
-    check_count,
-    check_text,
     check_text_set,
     text_set,
 )
@@ -79,7 +77,7 @@ def last_3_months_start(now: datetime) -> datetime:
     the day clamped to the month's end: 31 May → 29 Feb in a leap year.  Orders
     placed at or after this instant are in; there is no upper bound.
     """
-    check_aware(now, "now", RULE)
+    aware(now, "now", RULE)
     start: datetime = now - relativedelta(months=3)
     return start
 
@@ -149,9 +147,9 @@ def _awaits_refund_decision(summary: OrderSummary) -> bool:
 
 def _check_span(start: datetime | None, end: datetime | None, what: str) -> None:
     if start is not None:
-        check_aware(start, f"{what}_from", RULE)
+        aware(start, f"{what}_from", RULE)
     if end is not None:
-        check_aware(end, f"{what}_to", RULE)
+        aware(end, f"{what}_to", RULE)
     if start is not None and end is not None and start > end:
         raise InvalidInput(
             f"{what}_from",
@@ -314,7 +312,7 @@ class OrderQuery:
         for name in _TEXT_FIELDS:
             value = getattr(self, name)
             if value is not None:
-                check_text(value, name, RULE)
+                identifier(value, name, RULE)
         if self.phone is not None and (
             not isinstance(self.phone, str)
             or not _DIGITS.fullmatch(self.phone)
@@ -329,9 +327,9 @@ class OrderQuery:
         check_choice(self.order_by, ORDER_BY, "order_by", RULE)
         if not isinstance(self.descending, bool):
             raise InvalidInput("descending", f"{self.descending!r} is not True or False", rule=RULE)
-        check_count(self.offset, "offset", RULE)
+        whole(self.offset, "offset", RULE)
         if self.limit is not None:
-            check_count(self.limit, "limit", RULE)
+            whole(self.limit, "limit", RULE)
         object.__setattr__(self, "_total_min_fen", low)
         object.__setattr__(self, "_total_max_fen", high)
 
@@ -352,7 +350,7 @@ class OrderQuery:
         return self._matches(summary, self._since(now))
 
     def _since(self, now: datetime) -> datetime | None:
-        check_aware(now, "now", RULE)
+        aware(now, "now", RULE)
         return last_3_months_start(now) if self.quick is QuickFilter.LAST_3_MONTHS else None
 
     def _matches(self, summary: OrderSummary, since: datetime | None) -> bool:

@@ -24,6 +24,7 @@ from datetime import datetime
 import attrs
 
 from mallcore.errors import InvalidInput
+from mallcore.guards import aware, identifier, whole
 
 __all__ = [
     "LOGISTICS_STATUSES",
@@ -71,30 +72,6 @@ def check_text_set(value: frozenset[str], what: str, rule: str) -> None:
     for member in value:
         if not isinstance(member, str) or not member.strip():
             raise InvalidInput(what, f"{member!r} is not a non-blank text", rule=rule)
-
-
-def check_text(value: object, what: str, rule: str) -> None:
-    """A non-blank text without surrounding spaces (an id, a name, a colour)."""
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(what, f"{value!r} is not a non-blank text", rule=rule)
-    if value != value.strip():
-        raise InvalidInput(what, f"{value!r} has leading or trailing spaces", rule=rule)
-
-
-def check_aware(value: object, what: str, rule: str) -> None:
-    """A datetime with a time zone: a naive one is ambiguous by up to a day in China."""
-    if not isinstance(value, datetime):
-        raise InvalidInput(what, f"{value!r} is not a datetime", rule=rule)
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput(what, f"{value.isoformat()} has no time zone", rule=rule)
-
-
-def check_count(value: object, what: str, rule: str) -> None:
-    """A whole number ≥ 0 (``bool`` is not a number here)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(what, f"{value!r} is not a whole number", rule=rule)
-    if value < 0:
-        raise InvalidInput(what, f"{value} is negative", rule=rule)
 
 
 def check_choice(value: object, allowed: tuple[str, ...], what: str, rule: str) -> None:
@@ -175,15 +152,15 @@ class OrderSummary:
 
     def __attrs_post_init__(self) -> None:
         rule = "ORD-10"
-        check_text(self.number, "order number", rule)
+        identifier(self.number, "order number", rule)
         check_choice(self.status, ORDER_STATUSES, f"order {self.number} status", "ORD-1")
         check_choice(self.logistics, LOGISTICS_STATUSES, f"order {self.number} logistics", "ORD-4")
-        check_aware(self.placed_at, f"order {self.number} placed_at", rule)
+        aware(self.placed_at, f"order {self.number} placed_at", rule)
         if self.paid_at is not None:
-            check_aware(self.paid_at, f"order {self.number} paid_at", rule)
-        check_text(self.customer_id, f"order {self.number} customer_id", rule)
-        check_count(self.total_fen, f"order {self.number} total_fen", rule)
-        check_count(self.open_after_sales, f"order {self.number} open_after_sales", rule)
+            aware(self.paid_at, f"order {self.number} paid_at", rule)
+        identifier(self.customer_id, f"order {self.number} customer_id", rule)
+        whole(self.total_fen, f"order {self.number} total_fen", rule)
+        whole(self.open_after_sales, f"order {self.number} open_after_sales", rule)
         if not isinstance(self.refund_requested, bool):
             raise InvalidInput(
                 f"order {self.number} refund_requested",
@@ -193,7 +170,7 @@ class OrderSummary:
         for name in ("star", "consignee"):
             value = getattr(self, name)
             if value is not None:
-                check_text(value, f"order {self.number} {name}", rule)
+                identifier(value, f"order {self.number} {name}", rule)
         if self.phone is not None and (
             not isinstance(self.phone, str) or not _PHONE.fullmatch(self.phone)
         ):

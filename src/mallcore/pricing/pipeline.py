@@ -23,6 +23,7 @@ from mallcore.coupons.benefits import (
 )
 from mallcore.customers.points import PointsPolicy
 from mallcore.errors import CurrencyMismatch, NotAllowed
+from mallcore.guards import aware
 from mallcore.money import format_yuan, split
 from mallcore.pricing.breakdown import (
     SHIPPING,
@@ -41,7 +42,6 @@ from mallcore.pricing.selection import Candidate, Measurable, choose
 from mallcore.promotions.activities import Activity, FreeShipping, GiftCoupons
 from mallcore.promotions.scope import Audience, ProductScope
 from mallcore.promotions.stacking import REGULAR, BenefitKind, Stacking
-from mallcore.promotions.window import require_aware
 
 _ACTIVITY_MONEY_KINDS = frozenset({BenefitKind.REDUCTION, BenefitKind.DISCOUNT})
 _COUPON = BenefitKind.COUPON.value
@@ -167,7 +167,7 @@ class PricingPipeline:
         otherwise it is reported as skipped.  ``points`` is how many points the
         buyer asks to spend; stage 4 uses as many as the rules allow.
         """
-        require_aware(now)
+        aware(now)
         lines = cart.lines
         currency = cart.currency
         ids = [line.line_id for line in lines]

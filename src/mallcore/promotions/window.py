@@ -10,14 +10,8 @@ from datetime import datetime
 
 import attrs
 
-from mallcore.errors import InvalidConfiguration, InvalidInput
-
-
-def require_aware(now: datetime, what: str = "now") -> datetime:
-    """Time is a parameter, and a naive one is ambiguous by up to a day in China."""
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise InvalidInput(what, f"{now.isoformat()} has no time zone")
-    return now
+from mallcore.errors import InvalidConfiguration
+from mallcore.guards import aware
 
 
 @attrs.frozen
@@ -29,9 +23,9 @@ class Window:
 
     def __attrs_post_init__(self) -> None:
         if self.starts_at is not None:
-            require_aware(self.starts_at, "window start")
+            aware(self.starts_at, "window start")
         if self.ends_at is not None:
-            require_aware(self.ends_at, "window end")
+            aware(self.ends_at, "window end")
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise InvalidConfiguration(
                 "window", f"ends {self.ends_at.isoformat()} before it starts", rule="ACT-3"
