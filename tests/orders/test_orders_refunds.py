@@ -16,7 +16,7 @@ from orders_helpers import (
 )
 
 from mallcore.customers.points import EntryKind
-from mallcore.errors import InvalidInput, InvalidTransition, NotFound
+from mallcore.errors import InvalidInput, InvalidTransition, LimitReached, NotFound
 from mallcore.orders import events as ev
 from mallcore.orders.aftersales import AfterSaleKind, AfterSaleStatus
 from mallcore.orders.payments import PaymentMethod, split_by_method
@@ -328,3 +328,28 @@ def test_a_retried_refund_goes_to_the_payment_it_refunds() -> None:
     svc.retry_refund(shop.uow, number, late.number, now=LATER, publisher=shop.publisher)
     retried = [e for e in shop.events(ev.RefundRequested) if e.refund_number == late.number]
     assert [e.transaction_id for e in retried] == ["wx-late", "wx-late"]
+
+
+def test_a_staff_refund_of_part_of_a_line_is_capped_like_any_refund() -> None:
+    # RULES: AS-2, AS-5, VCH-7 — the refund path the write-off vouchers use
+    shop = Shop()
+    number = shop.place([("tea", 2)])
+    shop.pay(number)
+    due = shop.order(number).due["tea"]
+    with shop.uow:
+        order = shop.order(number)
+        refund = order.refund_line("tea", due - 1, refund_number="R-staff", cause="voucher",
+                                   now=LATER)
+        shop.uow.commit()
+    assert refund.fen == due - 1
+    assert shop.order(number).status is OrderStatus.PAID
+    before = snapshot(shop.uow)
+    with shop.uow, pytest.raises(LimitReached):
+        shop.order(number).refund_line("tea", 2, refund_number="R-more", cause="voucher",
+                                       now=LATER)
+    assert snapshot(shop.uow) == before
+    with shop.uow:
+        shop.order(number).refund_line("tea", 1, refund_number="R-last", cause="voucher",
+                                       now=LATER)
+        shop.uow.commit()
+    assert shop.order(number).refunded_of_line("tea") == due

@@ -734,6 +734,25 @@ class Order:
             out[line_id] = max(0, worth - self.refunded_of_line(line_id))
         return out
 
+    def refund_line(
+        self, line_id: str, fen: int, *, refund_number: str, cause: str, now: datetime,
+        offline: bool = False,
+    ) -> Refund:
+        """A staff refund of part of one line, outside an after-sale (VCH-7: unused
+        write-off uses).  Capped like every refund: never more than the line was paid
+        minus what it already got back (AS-2), nor more than the order was paid."""
+        aware(now)
+        self._require("refund part of", OrderStatus.PAID, OrderStatus.SHIPPED,
+                      OrderStatus.COMPLETED, rule="AS-5")
+        self.line(line_id)
+        whole(fen, "refund amount (fen)", "AS-2", minimum=1)
+        if not cause.strip():
+            raise InvalidInput("refund", "needs a cause", rule="AS-5")
+        refund = self._new_refund(refund_number, cause, {line_id: fen}, 0, now,
+                                  offline=offline)
+        self._close_if_fully_refunded(now)
+        return refund
+
     def reship_exchange(
         self, after_sale_id: str, *, carrier: str, tracking_number: str, now: datetime,
     ) -> None:
