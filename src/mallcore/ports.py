@@ -19,6 +19,8 @@ from mallcore.orders.events import Event
 from mallcore.orders.order import Order
 from mallcore.orders.search import OrderQuery
 from mallcore.orders.summary import OrderSummary
+from mallcore.vouchers import VoucherBook
+from mallcore.vouchers.events import VoucherEvent
 
 
 class OrderRepository(Protocol):
@@ -38,11 +40,14 @@ class PointsAccounts(Protocol):
 
 
 class CouponRedemptions(Protocol):
-    """Single-use coupon codes consumed by orders (CPN-4); the lifecycle comes later."""
+    """Coupon codes consumed by orders (CPN-4) and, when the shop allows, given back
+    (CPN-5).  ``memory.MemoryCoupons`` is a plain ledger; ``memory.MemoryCouponBatches``
+    redeems through the batches' lifecycle (validity, owner, void, reusable uses)."""
 
-    def redeem(self, coupon_id: str, order_number: str) -> None: ...
+    def redeem(self, code: str, *, customer_id: str, order_number: str,
+               now: datetime) -> None: ...
 
-    def restore(self, coupon_id: str, order_number: str) -> None: ...
+    def restore(self, code: str, *, order_number: str, now: datetime) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -50,6 +55,7 @@ class UnitOfWork(Protocol):
     inventory: Inventory
     points: PointsAccounts
     coupons: CouponRedemptions
+    vouchers: VoucherBook
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -62,13 +68,17 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None: ...
 
-    def collect_events(self) -> list[Event]: ...
+    def collect_events(self) -> list[DomainEvent]: ...
+
+
+#: Every event the aggregates record.
+DomainEvent = Event | VoucherEvent
 
 
 class EventPublisher(Protocol):
     """Where domain events go after a commit: SMS, payment gateway, analytics."""
 
-    def publish(self, event: Event) -> None: ...
+    def publish(self, event: DomainEvent) -> None: ...
 
 
 class NumberSource(Protocol):

@@ -24,6 +24,8 @@ from mallcore.orders.refunds import Refund, RefundStatus
 from mallcore.orders.status import CloseReason, OrderStatus
 from mallcore.ports import EventPublisher, NumberSource, UnitOfWork
 from mallcore.pricing.breakdown import PriceBreakdown
+from mallcore.services.vouchers import issue_for_order
+from mallcore.vouchers import VoucherCatalog
 
 T = TypeVar("T")
 
@@ -78,7 +80,7 @@ def place_order(
             uow.points.get(customer_id).spend(order.points_spent, f"order {number}", now,
                                               ref=number)
         if coupon_id is not None:
-            uow.coupons.redeem(coupon_id, number)
+            uow.coupons.redeem(coupon_id, customer_id=customer_id, order_number=number, now=now)
         uow.orders.add(order)
         return number
 
@@ -97,7 +99,7 @@ class PaymentOutcome(enum.StrEnum):
 def pay_order(
     uow: UnitOfWork, numbers: NumberSource, number: str, parts: Iterable[PaymentPart], *,
     transaction_id: str, now: datetime, confirmed_by_merchant: bool = False,
-    publisher: EventPublisher | None = None,
+    vouchers: VoucherCatalog | None = None, publisher: EventPublisher | None = None,
 ) -> PaymentOutcome:
     """Record a payment (ORD-2), by the buyer's gateway or the merchant's confirmation.
 
@@ -131,6 +133,8 @@ def pay_order(
                 return PaymentOutcome.REFUNDED_OUT_OF_STOCK
         if uow.inventory.reservation(number) is not None:
             uow.inventory.commit(number)
+        if vouchers is not None:  # VCH-1: paid, so its vouchers are issued, in the same UoW
+            issue_for_order(uow, vouchers, order, numbers, now)
         return PaymentOutcome.PAID
 
     return _run(uow, publisher, work)
@@ -159,7 +163,7 @@ def _give_back_points_and_coupon(uow: UnitOfWork, order: Order, now: datetime,
         uow.points.get(order.customer_id).refund(
             order.points_spent, f"order {order.number} {why}", now, order.number)
     if order.coupon_id is not None and order.policy.return_coupon_on_close:
-        uow.coupons.restore(order.coupon_id, order.number)
+        uow.coupons.restore(order.coupon_id, order_number=order.number, now=now)
 
 
 def close_unpaid(

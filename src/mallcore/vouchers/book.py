@@ -16,7 +16,7 @@ voucher of given types.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from mallcore.errors import Conflict, InvalidConfiguration, InvalidInput, NotFound
@@ -80,6 +80,9 @@ class VoucherBook:
     # ------------------------------------------------------------------ lookups
     def has_code(self, code: str) -> bool:
         return code in self._ids_by_code
+
+    def __iter__(self) -> Iterator[Voucher]:
+        return iter(list(self._by_id.values()))
 
     def get(self, voucher_id: str) -> Voucher:
         voucher = self._by_id.get(identifier(voucher_id, "voucher id", "VCH-8"))
