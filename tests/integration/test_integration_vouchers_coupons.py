@@ -180,3 +180,26 @@ def test_a_closed_order_returns_its_batch_code_only_with_the_switch() -> None:
     svc.close_unpaid(shop.uow, number, reason=CloseReason.BUYER_CANCEL, now=NOW)
     again = shop.order([("tea-250", 1)], coupon=code)
     assert shop.uow.orders.get(again).coupon_id == code
+
+
+def test_the_best_coupon_of_a_wallet_through_the_full_pipeline() -> None:
+    # RULES: CPN-1, CPN-8 — two batches in c1's wallet; the one that saves more after
+    # the pipeline ranks first, ties broken by the earlier expiry
+    from mallcore.coupons import PercentOff
+    from mallcore.money import Rate
+    from mallcore.pricing.best_coupon import rank_wallet
+
+    five = _batch(NOW)
+    pct = CouponBatch.normal("b9", "9折券", CouponTerms(PercentOff(Rate.zhe(9))),
+                             RelativeValidity(3), codes=["NINE9AAAA"])
+    pct.publish(NOW)
+    coupons = MemoryCouponBatches([five, pct])
+    five.claim("c1", now=NOW)
+    pct.claim("c1", now=NOW)
+    shop = Shop(coupons=coupons)
+    cart = Cart.from_catalog(shop.catalog, [("tea-250", 1)])
+    ranked = rank_wallet(PricingPipeline(), cart, coupons.wallet("c1", NOW), now=NOW,
+                         buyer=Buyer("c1"))
+    assert [r.offer.id for r in ranked] == ["NINE9AAAA", five.codes_of("c1")[0].code]
+    assert [r.saving_fen for r in ranked] == [1000, 500]
+    assert ranked[0].expires_at == NOW + timedelta(days=3)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Protocol
 
 import attrs
 
@@ -19,6 +20,16 @@ from mallcore.pricing.buyer import GUEST, Buyer
 from mallcore.pricing.cart import Cart
 from mallcore.pricing.pipeline import PricingPipeline
 from mallcore.pricing.reasons import SkipReason
+
+
+class HeldCoupon(Protocol):
+    """A coupon in a wallet (``coupons.batches.WalletEntry`` is one)."""
+
+    @property
+    def offer(self) -> CouponOffer: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
 
 
 @attrs.frozen
@@ -75,3 +86,13 @@ def best_coupon(
     if ranked and ranked[0].usable and ranked[0].saving_fen > 0:
         return ranked[0]
     return None
+
+
+def rank_wallet(
+    pipeline: PricingPipeline, cart: Cart, wallet: Iterable[HeldCoupon], *, now: datetime,
+    buyer: Buyer = GUEST, points: int = 0,
+) -> list[RankedCoupon]:
+    """``rank_coupons`` over a customer's wallet, each coupon's own expiry breaking ties."""
+    held = list(wallet)
+    return rank_coupons(pipeline, cart, [h.offer for h in held], now=now, buyer=buyer,
+                        points=points, expiries={h.offer.id: h.expires_at for h in held})
