@@ -1,9 +1,12 @@
-"""Coupon batches: the two families, the lifecycle, distribution, claims and redemption.
+"""Coupon batches: the lifecycle, distribution, claims and redemption of a batch.
 
-CPN-2: a *normal* batch is a set of single-use codes (its quantity is the number
-of codes; customers claim them through a link, or the merchant distributes
-them); a *reusable* batch is one custom code used many times (its quantity is the
-number of uses; it is neither claimed nor distributed nor gifted).
+``CouponBatch`` is the object a shop acts on; what it is built from lives beside
+it: the families and terms (``terms``, CPN-1, CPN-2), the validity
+(``validity``, CPN-8), the statuses (``batch_status``), the memory of who holds
+and used which code (``code_ledger``), who may not receive coupons
+(``blocked``, CUS-1), the read views (``batch_views``) and the events
+(``batch_events``).  The names in ``__all__`` below are re-exported from those
+modules, so the rest of mallcore imports them all from here.
 
 CPN-3: draft → published → voided or deleted.  Publishing freezes the batch.
 Voiding a normal batch kills the unclaimed codes and leaves claimed ones usable
@@ -16,8 +19,6 @@ no code is used twice.  An internal lock makes "check, then use" one step in a
 process, so two orders racing for the last use cannot both win; across
 processes a storage adapter must serialise changes to one batch.
 
-CPN-8: validity is an absolute window, or N days from claiming.
-
 The batch partitions its quantity at every moment (see ``BatchFigures``):
 ``claimed + unclaimed + voided == quantity``, used codes counting as claimed.
 Every method checks everything before changing anything: a refused call leaves
@@ -28,24 +29,40 @@ from __future__ import annotations
 
 import enum
 import threading
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-import attrs
-from moneyed import Money
-
-from mallcore.coupons.benefits import (
-    CouponBenefit,
-    CouponOffer,
-    ExchangeItem,
-    FixedAmount,
-    FreeShippingCoupon,
-    PercentOff,
+from mallcore.coupons.batch_events import (
+    BatchDeleted,
+    BatchEdited,
+    BatchEvent,
+    BatchPublished,
+    BatchVoided,
+    CouponClaimed,
+    CouponRedeemed,
+    CouponRestored,
+    CouponsDistributed,
 )
+from mallcore.coupons.batch_status import BatchStatus
+from mallcore.coupons.batch_views import (
+    BatchFigures,
+    CodeStatus,
+    CouponCode,
+    Redemption,
+    WalletEntry,
+)
+from mallcore.coupons.benefits import CouponOffer
+from mallcore.coupons.blocked import Blocked, is_blocked
+from mallcore.coupons.code_ledger import CodeLedger
 from mallcore.coupons.codes import CodeGenerator, canonical_code
-from mallcore.customers.customer import CustomerBook
+from mallcore.coupons.terms import BatchFamily, CouponTerms, batch_terms
+from mallcore.coupons.validity import (
+    AbsoluteValidity,
+    RelativeValidity,
+    Validity,
+    batch_validity,
+)
 from mallcore.errors import (
     InvalidConfiguration,
     InvalidInput,
@@ -55,7 +72,6 @@ from mallcore.errors import (
     NotFound,
 )
 from mallcore.guards import aware, identifier, text, whole
-from mallcore.promotions.scope import ALL_PRODUCTS, ProductScope
 
 __all__ = [
     "AbsoluteValidity",
@@ -83,19 +99,6 @@ __all__ = [
     "wallet_of",
 ]
 
-
-class BatchFamily(enum.StrEnum):
-    NORMAL = "normal"  # 普通券: many single-use codes
-    REUSABLE = "reusable"  # 复用券: one code, many uses
-
-
-class BatchStatus(enum.StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    VOIDED = "voided"
-    DELETED = "deleted"
-
-
 #: CPN-3 edges.  **Interpretation:** a draft may be deleted (nothing was issued), and a
 #: voided batch may still be deleted (which then kills the claimed codes too).
 _NEXT: Mapping[BatchStatus, frozenset[BatchStatus]] = {
@@ -105,241 +108,11 @@ _NEXT: Mapping[BatchStatus, frozenset[BatchStatus]] = {
     BatchStatus.DELETED: frozenset(),
 }
 
-
-# validity (CPN-8)
-
-
-@attrs.frozen
-class AbsoluteValidity:
-    """Usable in ``[starts_at, ends_at)``, whenever the code was claimed."""
-
-    starts_at: datetime
-    ends_at: datetime
-
-    def __attrs_post_init__(self) -> None:
-        aware(self.starts_at, "coupon validity start", "CPN-8")
-        aware(self.ends_at, "coupon validity end", "CPN-8")
-        if self.ends_at <= self.starts_at:
-            raise InvalidConfiguration(
-                "coupon validity", f"ends {self.ends_at.isoformat()} before it starts",
-                rule="CPN-8",
-            )
-
-    def window(self, claimed_at: datetime) -> tuple[datetime, datetime]:
-        return self.starts_at, self.ends_at
-
-    def describe(self) -> str:
-        return f"{self.starts_at.isoformat()} – {self.ends_at.isoformat()}"
-
-
-@attrs.frozen
-class RelativeValidity:
-    """Usable for ``days`` × 24 hours from the instant the code was claimed.
-
-    **Interpretation** (CPN-8): "N days" counts whole 24-hour days from the
-    claim, not calendar days, so it does not depend on the merchant's time zone.
-    """
-
-    days: int
-
-    def __attrs_post_init__(self) -> None:
-        whole(self.days, "coupon validity days", "CPN-8", minimum=1,
-              error=InvalidConfiguration)
-
-    def window(self, claimed_at: datetime) -> tuple[datetime, datetime]:
-        return claimed_at, claimed_at + timedelta(days=self.days)
-
-    def describe(self) -> str:
-        return f"{self.days} days from claiming"
-
-
-Validity = AbsoluteValidity | RelativeValidity
-
-
-# terms: what the coupon does (CPN-1), as CouponOffer will price it
-
-
-_BENEFITS = (FixedAmount, PercentOff, ExchangeItem, FreeShippingCoupon)
-
-
-@attrs.frozen
-class CouponTerms:
-    """Benefit, threshold and scope of every coupon of a batch (CPN-1).
-
-    Building the terms builds a probe ``CouponOffer``, so a batch whose coupons
-    the pricing pipeline would refuse is refused when it is configured.
-    """
-
-    benefit: CouponBenefit
-    threshold: Money | None = None
-    scope: ProductScope = ALL_PRODUCTS
-    currency: str = "CNY"
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.benefit, _BENEFITS):
-            raise InvalidConfiguration(
-                "coupon benefit", f"{self.benefit!r} is not a coupon benefit", rule="CPN-1"
-            )
-        if not isinstance(self.scope, ProductScope):
-            raise InvalidConfiguration(
-                "coupon scope", f"{self.scope!r} is not a ProductScope", rule="CPN-1"
-            )
-        self.offer("terms", "terms")
-
-    def offer(self, coupon_id: str, name: str) -> CouponOffer:
-        return CouponOffer(coupon_id, name, self.benefit, self.threshold, self.scope,
-                           self.currency)
-
-
-# views and events
-
-
-class CodeStatus(enum.StrEnum):
-    UNCLAIMED = "unclaimed"  # alive, nobody holds it (reusable: uses left)
-    HELD = "held"  # a customer holds it, unused (it may still be expired: see usable())
-    USED = "used"  # redeemed by an order (reusable: every use consumed)
-    VOID = "void"  # killed by voiding or deleting the batch
-
-
-@attrs.frozen
-class CouponCode:
-    """One code as the merchant's detail page shows it (seed 004 "4.1 详情")."""
-
-    batch_id: str
-    code: str
-    status: CodeStatus
-    owner: str | None = None
-    claimed_at: datetime | None = None
-    valid_from: datetime | None = None
-    expires_at: datetime | None = None
-    order_number: str | None = None
-    used_at: datetime | None = None
-
-    def usable(self, now: datetime) -> bool:
-        return (
-            self.status is CodeStatus.HELD
-            and self.valid_from is not None
-            and self.expires_at is not None
-            and self.valid_from <= now < self.expires_at
-        )
-
-
-@attrs.frozen
-class WalletEntry:
-    """A usable coupon in a customer's hand, priced as stage 2 will see it."""
-
-    batch_id: str
-    code: str
-    offer: CouponOffer
-    valid_from: datetime
-    expires_at: datetime
-
-
-@attrs.frozen
-class Redemption:
-    batch_id: str
-    code: str
-    customer_id: str
-    order_number: str
-    at: datetime
-
-
-@attrs.frozen
-class BatchFigures:
-    """Per-batch figures (seed 004 "3.1 数据").
-
-    ``issued`` is the quantity: codes of a normal batch, uses of a reusable one.
-    Every unit is in exactly one of ``claimed`` (used ones included),
-    ``unclaimed`` (alive, still to hand out) or ``voided``, so
-    ``claimed + unclaimed + voided == issued``.  For a reusable batch a use is
-    its own claim: ``claimed == used``.
-    """
-
-    family: BatchFamily
-    issued: int
-    claimed: int
-    unclaimed: int
-    used: int
-    voided: int
-
-    @property
-    def quantity(self) -> int:
-        return self.issued
-
-
-@attrs.frozen
-class BatchEvent:
-    batch_id: str
-    at: datetime
-
-
-@attrs.frozen
-class BatchEdited(BatchEvent):
-    changed: tuple[str, ...]
-
-
-@attrs.frozen
-class BatchPublished(BatchEvent):
-    pass
-
-
-@attrs.frozen
-class BatchVoided(BatchEvent):
-    killed: int  # units that died (unclaimed codes, or the reusable code's uses left)
-
-
-@attrs.frozen
-class BatchDeleted(BatchEvent):
-    killed: int
-
-
-@attrs.frozen
-class CouponsDistributed(BatchEvent):
-    grants: tuple[tuple[str, tuple[str, ...]], ...]  # (customer id, codes)
-
-
-@attrs.frozen
-class CouponClaimed(BatchEvent):
-    customer_id: str
-    code: str
-
-
-@attrs.frozen
-class CouponRedeemed(BatchEvent):
-    code: str
-    customer_id: str
-    order_number: str
-
-
-@attrs.frozen
-class CouponRestored(BatchEvent):
-    code: str
-    customer_id: str
-    order_number: str
-
-
-#: Who may not receive coupons (CUS-1): a predicate on customer ids, or the book.
-Blocked = Callable[[str], bool] | CustomerBook | None
-
-
 class _Keep(enum.Enum):
     KEEP = "keep"
 
 
 KEEP = _Keep.KEEP
-
-
-@attrs.define
-class _Slot:
-    """A normal code's bookkeeping; whether it is dead follows from the batch status."""
-
-    code: str
-    owner: str | None = None
-    claimed_at: datetime | None = None
-    valid_from: datetime | None = None
-    expires_at: datetime | None = None
-    order_number: str | None = None
-    used_at: datetime | None = None
 
 
 def _limit(value: object, what: str) -> int | None:
@@ -382,39 +155,12 @@ class CouponBatch:
         self.validity = self._validity(validity)
         what = f"per-customer limit of coupon batch {self.id!r}"
         self.per_customer_limit = _limit(per_customer_limit, what)
-        if isinstance(codes, str):
-            raise InvalidInput(f"codes of coupon batch {self.id!r}", "one text, not a list",
-                               rule="CPN-2")
-        canon = [canonical_code(c, f"code of coupon batch {self.id!r}") for c in codes]
-        if len(set(canon)) != len(canon):
-            dup = sorted({c for c in canon if canon.count(c) > 1})
-            raise InvalidInput(f"codes of coupon batch {self.id!r}", f"duplicates {dup}",
-                               rule="CPN-2")
-        if family is BatchFamily.NORMAL:
-            if not canon:
-                raise InvalidConfiguration(
-                    f"coupon batch {self.id!r}", "a normal batch needs at least one code",
-                    rule="CPN-2",
-                )
-            self.quantity = len(canon)
-        else:
-            if len(canon) != 1:
-                raise InvalidConfiguration(
-                    f"coupon batch {self.id!r}", "a reusable batch has exactly one code",
-                    rule="CPN-2",
-                )
-            self.quantity = whole(uses, f"uses of coupon batch {self.id!r}", "CPN-2",
-                                  minimum=1, error=InvalidConfiguration)
+        self._ledger = CodeLedger.of(self.id, family, codes, uses)
+        self.quantity = self._ledger.quantity
         self.status = BatchStatus.DRAFT
         self.version = 0
         self.events: list[BatchEvent] = []
         self._lock = threading.Lock()
-        self._slots: dict[str, _Slot] = {c: _Slot(c) for c in canon} if (
-            family is BatchFamily.NORMAL) else {}
-        self._free: deque[str] = deque(self._slots)  # unclaimed codes, in creation order
-        self._held: dict[str, list[str]] = {}  # customer -> codes, in the order received
-        self._code = canon[0]  # the reusable code (or the first normal one)
-        self._uses: list[Redemption] = []  # reusable only
 
     # construction
 
@@ -450,25 +196,11 @@ class CouponBatch:
                    uses=uses, per_customer_limit=per_customer_limit)
 
     def _terms(self, terms: object) -> CouponTerms:
-        if not isinstance(terms, CouponTerms):
-            raise InvalidConfiguration(
-                f"coupon batch {self.id!r}", f"{terms!r} is not CouponTerms", rule="CPN-1"
-            )
-        return terms
+        return batch_terms(terms, f"coupon batch {self.id!r}")
 
     def _validity(self, validity: object) -> Validity:
-        if not isinstance(validity, AbsoluteValidity | RelativeValidity):
-            raise InvalidConfiguration(
-                f"validity of coupon batch {self.id!r}", f"{validity!r} is not a validity",
-                rule="CPN-8",
-            )
-        if self.family is BatchFamily.REUSABLE and isinstance(validity, RelativeValidity):
-            raise InvalidConfiguration(
-                f"validity of coupon batch {self.id!r}",
-                "a reusable code is never claimed, so it needs an absolute window",
-                rule="CPN-8",
-            )
-        return validity
+        return batch_validity(validity, f"validity of coupon batch {self.id!r}",
+                              reusable=self.family is BatchFamily.REUSABLE)
 
     # the lock cannot be copied or pickled; a copy gets its own
 
@@ -489,7 +221,7 @@ class CouponBatch:
 
     def figures(self) -> BatchFigures:
         with self._lock:
-            return self._figures()
+            return self._ledger.figures(self.status)
 
     @property
     def remaining(self) -> int:
@@ -504,28 +236,23 @@ class CouponBatch:
     def code(self, code: str) -> CouponCode:
         code = self._known_code(code)
         with self._lock:
-            return self._view(code)
+            return self._ledger.view(code, self.status)
 
     def codes(self) -> tuple[CouponCode, ...]:
         """Every code, in creation order (the merchant's export, seed 004 4.1)."""
         with self._lock:
-            return tuple(self._view(c) for c in (self._slots or (self._code,)))
+            return tuple(self._ledger.view(c, self.status) for c in self._ledger.all_codes())
 
     def codes_of(self, customer_id: str) -> tuple[CouponCode, ...]:
         """Every code ``customer_id`` ever received, whatever its state now."""
         with self._lock:
-            return tuple(self._view(c) for c in self._held.get(customer_id, ()))
+            return tuple(self._ledger.view(c, self.status)
+                         for c in self._ledger.held_by(customer_id))
 
     def uses(self) -> tuple[Redemption, ...]:
         """Who used the code, with which order and when (seed 004 4.2)."""
         with self._lock:
-            if self.family is BatchFamily.REUSABLE:
-                return tuple(self._uses)
-            return tuple(
-                Redemption(self.id, s.code, s.owner, s.order_number, s.used_at)
-                for s in self._slots.values()
-                if s.order_number is not None and s.owner is not None and s.used_at
-            )
+            return self._ledger.redemptions()
 
     def wallet(self, customer_id: str, now: datetime) -> tuple[WalletEntry, ...]:
         """The codes ``customer_id`` can use at ``now``, soonest expiry first.
@@ -534,7 +261,8 @@ class CouponBatch:
         """
         aware(now, "now", "CPN-8")
         with self._lock:
-            views = [self._view(c) for c in self._held.get(customer_id, ())]
+            views = [self._ledger.view(c, self.status)
+                     for c in self._ledger.held_by(customer_id)]
         entries = [
             WalletEntry(self.id, v.code, self.terms.offer(v.code, self.name),
                         v.valid_from, v.expires_at)
@@ -614,10 +342,10 @@ class CouponBatch:
         aware(now, "now", "CPN-3")
         with self._lock:
             self._move(BatchStatus.VOIDED, "voiding")
-            before = self._figures().voided
+            before = self._ledger.figures(self.status).voided
             self.status = BatchStatus.VOIDED
-            killed = self._figures().voided - before
-            self._free.clear()
+            killed = self._ledger.figures(self.status).voided - before
+            self._ledger.close()
             self._record(BatchVoided(self.id, now, killed))
             return killed
 
@@ -626,10 +354,10 @@ class CouponBatch:
         aware(now, "now", "CPN-3")
         with self._lock:
             self._move(BatchStatus.DELETED, "deleting")
-            before = self._figures().voided
+            before = self._ledger.figures(self.status).voided
             self.status = BatchStatus.DELETED
-            killed = self._figures().voided - before
-            self._free.clear()
+            killed = self._ledger.figures(self.status).voided - before
+            self._ledger.close()
             self._record(BatchDeleted(self.id, now, killed))
             return killed
 
@@ -654,20 +382,21 @@ class CouponBatch:
         n_each = whole(n_each, "coupons per customer", "CPN-3", minimum=1)
         aware(now, "now", "CPN-3")
         self._require_normal("distributing")
-        refused = [c for c in ids if _is_blocked(blocked, c)]
+        refused = [c for c in ids if is_blocked(blocked, c)]
         if refused:
             raise NotAllowed(f"distributing coupons of batch {self.id!r} to {refused}",
                              "blacklisted customers cannot receive coupons", rule="CUS-1")
         with self._lock:
             self._require_open("distributing coupons of", now)
             need = len(ids) * n_each
-            if need > len(self._free):
+            if need > self._ledger.free:
                 raise LimitReached(
                     f"distributing {need} coupons of batch {self.id!r}",
-                    f"not enough coupons to distribute: {len(self._free)} remain",
+                    f"not enough coupons to distribute: {self._ledger.free} remain",
                     rule="CPN-3",
                 )
-            grants = {c: tuple(self._give(c, now) for _ in range(n_each)) for c in ids}
+            grants = {c: tuple(self._ledger.give(c, now, self.validity) for _ in range(n_each))
+                      for c in ids}
             self._record(CouponsDistributed(self.id, now, tuple(grants.items())))
             return grants
 
@@ -676,24 +405,24 @@ class CouponBatch:
         customer_id = identifier(customer_id, "customer id", "CPN-3")
         aware(now, "now", "CPN-3")
         self._require_normal("claiming")
-        if _is_blocked(blocked, customer_id):
+        if is_blocked(blocked, customer_id):
             raise NotAllowed(f"claiming a coupon of batch {self.id!r} by {customer_id!r}",
                              "blacklisted customers cannot receive coupons", rule="CUS-1")
         with self._lock:
             self._require_open("claiming a coupon of", now)
-            held = len(self._held.get(customer_id, ()))
+            held = len(self._ledger.held_by(customer_id))
             limit = self.per_customer_limit
             if limit is not None and held >= limit:
                 raise LimitReached(
                     f"claiming a coupon of batch {self.id!r} by {customer_id!r}",
                     f"the limit is {limit} per customer and {held} are held", rule="CPN-3",
                 )
-            if not self._free:
+            if not self._ledger.free:
                 raise LimitReached(f"claiming a coupon of batch {self.id!r}",
                                    "every coupon has been handed out", rule="CPN-3")
-            code = self._give(customer_id, now)
+            code = self._ledger.give(customer_id, now, self.validity)
             self._record(CouponClaimed(self.id, now, customer_id, code))
-            return self._view(code)
+            return self._ledger.view(code, self.status)
 
     # using (CPN-4, CPN-5)
 
@@ -708,11 +437,7 @@ class CouponBatch:
         with self._lock:
             self._check_redeem(code, customer_id, order_number, now)
             used = Redemption(self.id, code, customer_id, order_number, now)
-            if self.family is BatchFamily.REUSABLE:
-                self._uses.append(used)
-            else:
-                slot = self._slots[code]
-                slot.order_number, slot.used_at = order_number, now
+            self._ledger.use(used)
             self._record(CouponRedeemed(self.id, now, code, customer_id, order_number))
             return used
 
@@ -729,15 +454,11 @@ class CouponBatch:
             action = f"restoring code {code!r} of coupon batch {self.id!r}"
             if self.status is BatchStatus.DELETED:
                 raise InvalidTransition(action, self.status.value, rule="CPN-3")
-            used = self._use_by(code, order_number)
+            used = self._ledger.use_by(code, order_number)
             if used is None:
                 raise NotAllowed(action, f"order {order_number!r} did not use it",
                                  rule="CPN-5")
-            if self.family is BatchFamily.REUSABLE:
-                self._uses.remove(used)
-            else:
-                slot = self._slots[code]
-                slot.order_number = slot.used_at = None
+            self._ledger.give_back(used)
             self._record(CouponRestored(self.id, now, code, used.customer_id, order_number))
             return used
 
@@ -745,8 +466,7 @@ class CouponBatch:
 
     def _known_code(self, code: str) -> str:
         code = canonical_code(code)
-        known = code in self._slots if self.family is BatchFamily.NORMAL else code == self._code
-        if not known:
+        if not self._ledger.knows(code):
             raise NotFound(f"code {code!r}", f"not a code of coupon batch {self.id!r}",
                            rule="CPN-4")
         return code
@@ -771,14 +491,6 @@ class CouponBatch:
             raise InvalidTransition(f"{action} coupon batch {self.id!r}", self.status.value,
                                     rule="CPN-3")
 
-    def _give(self, customer_id: str, now: datetime) -> str:
-        code = self._free.popleft()
-        slot = self._slots[code]
-        slot.owner, slot.claimed_at = customer_id, now
-        slot.valid_from, slot.expires_at = self.validity.window(now)
-        self._held.setdefault(customer_id, []).append(code)
-        return code
-
     def _check_redeem(
         self, code: str, customer_id: str, order_number: str | None, now: datetime
     ) -> None:
@@ -789,108 +501,14 @@ class CouponBatch:
         ):
             raise InvalidTransition(action, status.value, rule="CPN-3")
         if self.family is BatchFamily.REUSABLE:
-            self._check_reusable(action, customer_id, order_number, now)
-            return
-        slot = self._slots[code]
-        if slot.owner is None:
-            if status is BatchStatus.VOIDED:  # the unclaimed codes died with the void
-                raise InvalidTransition(action, status.value, rule="CPN-3")
-            raise NotAllowed(action, "nobody has claimed it", rule="CPN-4")
-        if slot.owner != customer_id:
-            raise NotAllowed(action, f"it is not held by customer {customer_id!r}",
-                             rule="CPN-4")
-        if slot.order_number is not None:
-            raise NotAllowed(action, f"already used by order {slot.order_number!r}",
-                             rule="CPN-4")
-        assert slot.valid_from is not None and slot.expires_at is not None
-        _check_window(action, slot.valid_from, slot.expires_at, now)
-
-    def _check_reusable(
-        self, action: str, customer_id: str, order_number: str | None, now: datetime
-    ) -> None:
-        if order_number is not None and any(u.order_number == order_number for u in self._uses):
-            raise NotAllowed(action, f"order {order_number!r} already used it", rule="CPN-4")
-        if len(self._uses) >= self.quantity:
-            raise LimitReached(action, f"all {self.quantity} uses are consumed", rule="CPN-4")
-        limit = self.per_customer_limit
-        if limit is not None and sum(u.customer_id == customer_id for u in self._uses) >= limit:
-            raise LimitReached(action, f"customer {customer_id!r} used it {limit} times, "
-                               "the limit per customer", rule="CPN-4")
-        start, end = self.validity.window(now)
-        _check_window(action, start, end, now)
-
-    def _use_by(self, code: str, order_number: str) -> Redemption | None:
-        if self.family is BatchFamily.REUSABLE:
-            return next((u for u in self._uses if u.order_number == order_number), None)
-        slot = self._slots[code]
-        if slot.order_number != order_number or slot.owner is None or slot.used_at is None:
-            return None
-        return Redemption(self.id, code, slot.owner, order_number, slot.used_at)
-
-    def _alive(self, slot: _Slot) -> bool:
-        if self.status is BatchStatus.DELETED:
-            return slot.order_number is not None  # a used code stays a used code
-        if self.status is BatchStatus.VOIDED:
-            return slot.owner is not None
-        return True
-
-    def _view(self, code: str) -> CouponCode:
-        if self.family is BatchFamily.REUSABLE:
-            if self.status in (BatchStatus.VOIDED, BatchStatus.DELETED):
-                status = CodeStatus.VOID
-            elif len(self._uses) >= self.quantity:
-                status = CodeStatus.USED
-            else:
-                status = CodeStatus.UNCLAIMED
-            return CouponCode(self.id, code, status)
-        s = self._slots[code]
-        if s.order_number is not None:
-            status = CodeStatus.USED
-        elif not self._alive(s):
-            status = CodeStatus.VOID
-        elif s.owner is not None:
-            status = CodeStatus.HELD
+            self._ledger.check_reuse(action, customer_id, order_number,
+                                     self.per_customer_limit, self.validity, now)
         else:
-            status = CodeStatus.UNCLAIMED
-        return CouponCode(self.id, code, status, s.owner, s.claimed_at, s.valid_from,
-                          s.expires_at, s.order_number, s.used_at)
-
-    def _figures(self) -> BatchFigures:
-        if self.family is BatchFamily.REUSABLE:
-            used = len(self._uses)
-            left = self.quantity - used
-            dead = self.status in (BatchStatus.VOIDED, BatchStatus.DELETED)
-            return BatchFigures(self.family, self.quantity, used, 0 if dead else left, used,
-                                left if dead else 0)
-        claimed = unclaimed = used = voided = 0
-        for s in self._slots.values():
-            used += s.order_number is not None
-            if not self._alive(s):
-                voided += 1
-            elif s.owner is not None:
-                claimed += 1
-            else:
-                unclaimed += 1
-        return BatchFigures(self.family, self.quantity, claimed, unclaimed, used, voided)
+            self._ledger.check_single_use(action, code, customer_id, status, now)
 
     def _record(self, event: BatchEvent) -> None:
         self.version += 1
         self.events.append(event)
-
-
-def _check_window(action: str, start: datetime, end: datetime, now: datetime) -> None:
-    if now < start:
-        raise NotAllowed(action, f"not valid before {start.isoformat()}", rule="CPN-8")
-    if now >= end:
-        raise NotAllowed(action, f"expired at {end.isoformat()}", rule="CPN-8")
-
-
-def _is_blocked(blocked: Blocked, customer_id: str) -> bool:
-    if blocked is None:
-        return False
-    if isinstance(blocked, CustomerBook):
-        return blocked.get(customer_id).blacklisted
-    return bool(blocked(customer_id))
 
 
 def wallet_of(
