@@ -23,6 +23,7 @@ __all__ = [
     "Money",
     "Rate",
     "allocate",
+    "divide_half_up",
     "format_yuan",
     "from_fen",
     "half_up",
@@ -59,6 +60,14 @@ def currency_of(code: str) -> Currency:
 def half_up(value: Decimal) -> int:
     """Round a Decimal number of fen to an integer, half away from zero (0.5 → 1)."""
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP, context=EXACT))
+
+
+def divide_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` in whole fen, half-up, for non-negative integers."""
+    if numerator < 0 or denominator <= 0:
+        raise InvalidInput("division", f"{numerator}/{denominator} is not a share of a "
+                           "non-negative amount", rule="PIPE-3")
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
 def _decimal_fen(amount: Decimal, what: str, rule: str | None) -> int:

@@ -159,3 +159,16 @@ def test_rate_zhe_is_tenths(zhe: Decimal) -> None:
     rate = Rate.zhe(zhe)
     assert rate.pay * 10 == zhe
     assert Rate.zhe(str(zhe)) == rate
+
+
+def test_divide_half_up_rounds_halves_up_and_refuses_nonsense() -> None:
+    # RULES: PIPE-3 — one unit's worth of a line (the exchange coupon) in whole fen
+    from mallcore.money import divide_half_up
+
+    assert divide_half_up(1000, 3) == 333
+    assert divide_half_up(1001, 2) == 501  # 500.5 → 501
+    assert divide_half_up(999, 2) == 500  # 499.5 → 500
+    assert divide_half_up(0, 7) == 0
+    for bad in ((-1, 2), (1, 0)):
+        with pytest.raises(InvalidInput):
+            divide_half_up(*bad)

@@ -24,7 +24,7 @@ from mallcore.coupons.benefits import (
 from mallcore.customers.points import PointsPolicy
 from mallcore.errors import CurrencyMismatch, NotAllowed
 from mallcore.guards import aware
-from mallcore.money import format_yuan, split
+from mallcore.money import divide_half_up, format_yuan, split
 from mallcore.pricing.breakdown import (
     SHIPPING,
     AppliedRecord,
@@ -361,7 +361,7 @@ class PricingPipeline:
                 ledger.skip(Stage.ACTIVITIES, act.id, act.name, kind, SkipReason.EXCLUSIVE,
                             detail, winners)
             else:
-                total = sum(_bits(cand.lines, base).values())
+                total = _sum_at(cand.lines, base)
                 ledger.skip(Stage.ACTIVITIES, act.id, act.name, kind,
                             SkipReason.THRESHOLD_NOT_MET,
                             ("{0}; participating goods {1:yuan}",
@@ -381,7 +381,7 @@ class PricingPipeline:
             ledger.skip(stage, act.id, act.name, kind, SkipReason.DELIVERY_METHOD,
                         f"{cart.delivery_method} not in {', '.join(sorted(methods))}")
             return shipping
-        total = sum(_bits(eligible, base).values())
+        total = _sum_at(eligible, base)
         if not benefit.saving(total, 0):
             ledger.skip(stage, act.id, act.name, kind, SkipReason.THRESHOLD_NOT_MET,
                         ("{0}; participating goods {1:yuan}", (self._describe[act.id], total)))
@@ -400,7 +400,7 @@ class PricingPipeline:
         self, act: Activity, benefit: GiftCoupons, eligible: int, base: list[int],
         ledger: _Ledger,
     ) -> None:
-        total = sum(_bits(eligible, base).values())
+        total = _sum_at(eligible, base)
         tier = benefit.tier_for(total)
         if tier is None:
             ledger.skip(Stage.ACTIVITIES, act.id, act.name, _KIND_VALUE[benefit.kind],
@@ -466,7 +466,7 @@ class PricingPipeline:
                 return refuse(SkipReason.EXCLUDED_PRODUCT, f"the cart has no {benefit.sku}")
             i = min(target, key=lambda t: lines[t].line_id)  # not cart order: deterministic
             positions = [i]
-            saving = half_up_div(amounts[i], lines[i].quantity)
+            saving = divide_half_up(amounts[i], lines[i].quantity)  # one unit's worth
         elif isinstance(benefit, FixedAmount):
             saving = min(coupon.amount_fen, base)
         elif isinstance(benefit, PercentOff):
@@ -617,11 +617,6 @@ _COUPON_RULE = {
 }
 
 
-def half_up_div(numerator: int, denominator: int) -> int:
-    """``numerator / denominator`` rounded half-up, for non-negative integers."""
-    return (2 * numerator + denominator) // (2 * denominator)
-
-
 def _positions(mask: int) -> list[int]:
     """Indices of the set bits of ``mask``, ascending."""
     out = []
@@ -665,14 +660,8 @@ class _Joining:
         return found
 
 
-def _bits(mask: int, base: Sequence[int]) -> dict[int, int]:
-    out = {}
-    while mask:
-        low = mask & -mask
-        i = low.bit_length() - 1
-        out[i] = base[i]
-        mask ^= low
-    return out
+def _sum_at(mask: int, amounts: Sequence[int]) -> int:
+    return sum(amounts[i] for i in _positions(mask))
 
 
-__all__ = ["PipelinePolicy", "PricingPipeline", "half_up_div"]
+__all__ = ["PipelinePolicy", "PricingPipeline"]

@@ -8,9 +8,8 @@ A use case either commits every change it made or none of them.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TypeVar
 
 import attrs
 
@@ -24,21 +23,9 @@ from mallcore.orders.refunds import Refund, RefundStatus
 from mallcore.orders.status import CloseReason, OrderStatus
 from mallcore.ports import EventPublisher, NumberSource, UnitOfWork
 from mallcore.pricing.breakdown import PriceBreakdown
+from mallcore.services._uow import run as _run
 from mallcore.services.vouchers import issue_for_order
 from mallcore.vouchers import VoucherCatalog
-
-T = TypeVar("T")
-
-
-def _run(uow: UnitOfWork, publisher: EventPublisher | None, work: Callable[[], T]) -> T:
-    with uow:
-        result = work()
-        uow.commit()
-    events = uow.collect_events()
-    if publisher is not None:
-        for event in events:
-            publisher.publish(event)
-    return result
 
 
 # ---------------------------------------------------------------------- placing

@@ -7,13 +7,12 @@ decides how much money may go back (AS-2, AS-5).  Both change in one unit of wor
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
 
 from mallcore.money import allocate
 from mallcore.orders.order import Order
 from mallcore.ports import EventPublisher, NumberSource, UnitOfWork
+from mallcore.services._uow import run as _run
 from mallcore.vouchers import (
     CodeGenerator,
     Store,
@@ -24,18 +23,6 @@ from mallcore.vouchers import (
     VoucherCatalog,
     system_random,
 )
-
-T = TypeVar("T")
-
-
-def _run(uow: UnitOfWork, publisher: EventPublisher | None, work: Callable[[], T]) -> T:
-    with uow:
-        result = work()
-        uow.commit()
-    for event in uow.collect_events():
-        if publisher is not None:
-            publisher.publish(event)
-    return result
 
 
 def issue_for_order(
