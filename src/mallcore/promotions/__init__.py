@@ -12,6 +12,7 @@ from mallcore.promotions.activities import (
     TieredReduction,
 )
 from mallcore.promotions.config import validate_activities
+from mallcore.promotions.recurrence import Daily, Monthly, RecurringWindow, Weekly
 from mallcore.promotions.scope import (
     ALL_PRODUCTS,
     EVERYONE,
@@ -41,16 +42,20 @@ __all__ = [
     "Audience",
     "BenefitKind",
     "CustomerScope",
+    "Daily",
     "DiscountTier",
     "EveryReduction",
     "FreeShipping",
     "GiftCoupons",
     "GiftTier",
+    "Monthly",
     "ProductScope",
+    "RecurringWindow",
     "ReductionTier",
     "Stacking",
     "TieredDiscount",
     "TieredReduction",
+    "Weekly",
     "Window",
     "validate_activities",
 ]

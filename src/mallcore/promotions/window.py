@@ -41,7 +41,12 @@ class Window:
         return self.ends_at is None or now < self.ends_at
 
     def overlaps(self, other: Window) -> bool:
-        """Two half-open intervals overlap when each starts before the other ends."""
+        """Two half-open intervals overlap when each starts before the other ends.
+
+        A subclass with a finer shape (a recurring window) knows better: ask it.
+        """
+        if type(self) is Window and type(other) is not Window:
+            return other.overlaps(self)
         a_before_b_ends = other.ends_at is None or self.starts_at is None or (
             self.starts_at < other.ends_at
         )
