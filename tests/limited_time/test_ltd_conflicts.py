@@ -12,14 +12,13 @@ from hypothesis import strategies as st
 from mallcore.errors import InvalidConfiguration
 from mallcore.money import money
 from mallcore.promotions.limited_time import (
-    ActivityWindow,
     LimitedTimeDiscount,
     LimitedTimeItem,
     PriceMode,
     check_no_conflicts,
     conflicts,
 )
-from mallcore.promotions.window import ALWAYS, Window
+from mallcore.promotions.window import ALWAYS, Schedule, Window
 
 CST = timezone(timedelta(hours=8))
 DAY0 = datetime(2018, 9, 1, 10, 0, tzinfo=CST)
@@ -29,7 +28,7 @@ def day(n: int) -> datetime:
     return DAY0 + timedelta(days=n)
 
 
-def ltd(did: str, window: ActivityWindow, *skus: str) -> LimitedTimeDiscount:
+def ltd(did: str, window: Schedule, *skus: str) -> LimitedTimeDiscount:
     items = [LimitedTimeItem(s, "p-" + s, PriceMode.DISCOUNT, "8", money("10"), 1, 1)
              for s in skus]
     return LimitedTimeDiscount(did, did, window, items)

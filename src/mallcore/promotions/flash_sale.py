@@ -62,7 +62,7 @@ from mallcore.pricing.line_rules import LinePrice, LineSkip
 from mallcore.pricing.reasons import SkipReason
 from mallcore.promotions.flash_stock import FlashStock
 from mallcore.promotions.stacking import FLASH_SALE
-from mallcore.promotions.window import Window
+from mallcore.promotions.window import Schedule, Window
 
 __all__ = [
     "DEFAULT_PAYMENT_TIMEOUT",
@@ -76,7 +76,7 @@ __all__ = [
     "FlashSaleRule",
     "FlashSubscription",
     "RecurringStarts",
-    "SaleWindow",
+    "Schedule",
     "expired_reservations",
     "reminders_due",
 ]
@@ -85,14 +85,6 @@ __all__ = [
 DEFAULT_PAYMENT_TIMEOUT = timedelta(minutes=30)
 #: The ``kind`` a flash sale shows in a price breakdown (the stacking family's name).
 FLASH_SALE_KIND = FLASH_SALE.family
-
-
-class SaleWindow(Protocol):
-    """When a sale is on: a ``Window`` or a recurring window (LTD-1) of another module."""
-
-    def is_active(self, now: datetime) -> bool: ...
-
-    def describe(self) -> str: ...
 
 
 @runtime_checkable
@@ -133,7 +125,7 @@ class FlashSale:
 
     id: str
     name: str
-    window: SaleWindow
+    window: Schedule
     items: tuple[FlashSaleItem, ...] = attrs.field(converter=_items)
     payment_timeout: timedelta = DEFAULT_PAYMENT_TIMEOUT
     remind_before: timedelta | None = None
@@ -203,6 +195,14 @@ class FlashSale:
     def sku_ids(self) -> frozenset[str]:
         """The SKUs taking part (for LTD-6 overlap checks across promotion families)."""
         return frozenset(self._by_sku)
+
+    @property
+    def skus(self) -> frozenset[str]:
+        return frozenset(self._by_sku)
+
+    @property
+    def kind(self) -> str:
+        return FLASH_SALE_KIND
 
     @property
     def currency(self) -> str:

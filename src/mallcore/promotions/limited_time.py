@@ -51,7 +51,6 @@ from mallcore.pricing.cart import Cart, CartLine
 from mallcore.pricing.line_rules import LinePrice, LineSkip
 from mallcore.pricing.reasons import SkipReason
 from mallcore.promotions.limited_time_config import (
-    ActivityWindow,
     LimitedTimeDiscount,
     LimitMode,
     LimitPer,
@@ -69,7 +68,6 @@ from mallcore.promotions.limited_time_price import (
 from mallcore.promotions.stacking import LIMITED_TIME
 
 __all__ = [
-    "ActivityWindow",
     "LimitMode",
     "LimitPer",
     "LimitedTimeDiscount",

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from datetime import datetime
-from typing import Any, Protocol
 
 import attrs
 
@@ -18,25 +16,18 @@ from mallcore.guards import identifier, text, whole
 from mallcore.pricing.cart import CartLine
 from mallcore.promotions.limited_time_price import LimitedTimeItem, Rounding
 from mallcore.promotions.scope import EVERYONE, CustomerScope
+from mallcore.promotions.stacking import LIMITED_TIME
+from mallcore.promotions.window import Schedule
 
 __all__ = [
-    "ActivityWindow",
     "LimitMode",
     "LimitPer",
     "LimitedTimeDiscount",
     "PersonLimit",
+    "Schedule",
     "check_no_conflicts",
     "conflicts",
 ]
-
-
-class ActivityWindow(Protocol):
-    """What a limited-time discount needs of its window (``Window``, or LTD-1's recurring
-    window built elsewhere)."""
-
-    def is_active(self, now: datetime, /) -> bool: ...
-
-    def overlaps(self, other: Any, /) -> bool: ...
 
 
 class LimitMode(enum.StrEnum):
@@ -94,7 +85,7 @@ class LimitedTimeDiscount:
 
     id: str
     name: str
-    window: ActivityWindow
+    window: Schedule
     items: tuple[LimitedTimeItem, ...] = attrs.field(converter=_items)
     limit: PersonLimit | None = None
     rounding: Rounding = Rounding.NONE
@@ -144,6 +135,10 @@ class LimitedTimeDiscount:
     @property
     def skus(self) -> frozenset[str]:
         return frozenset(self._by_sku)
+
+    @property
+    def kind(self) -> str:
+        return LIMITED_TIME.family
 
 
 # ---------------------------------------------------------------- LTD-6

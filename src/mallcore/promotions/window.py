@@ -7,11 +7,22 @@ the pipeline only ever asks ``is_active(now)``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Protocol
 
 import attrs
 
 from mallcore.errors import InvalidConfiguration
 from mallcore.guards import aware
+
+
+class Schedule(Protocol):
+    """What an activity needs of its time: a ``Window`` or a ``RecurringWindow`` (LTD-1)."""
+
+    def is_active(self, now: datetime, /) -> bool: ...
+
+    def overlaps(self, other: Any, /) -> bool: ...
+
+    def describe(self) -> str: ...
 
 
 @attrs.frozen
