@@ -10,10 +10,11 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -34,6 +35,7 @@ from mallcore.money import Money, Rate, from_fen, parse_fen
 from mallcore.pricing.breakdown import PriceBreakdown
 from mallcore.pricing.buyer import GUEST, Buyer, buyer_for
 from mallcore.pricing.cart import Cart
+from mallcore.pricing.line_rules import LinePriceRule
 from mallcore.pricing.pipeline import PipelinePolicy, PricingPipeline
 from mallcore.promotions.activities import (
     Activity,
@@ -47,6 +49,21 @@ from mallcore.promotions.activities import (
     TieredDiscount,
     TieredReduction,
 )
+from mallcore.promotions.conflicts import SkuCampaign, validate_campaigns
+from mallcore.promotions.flash_sale import FlashLimits, FlashSale, FlashSaleItem, FlashSaleRule
+from mallcore.promotions.flash_stock import MemoryFlashStock
+from mallcore.promotions.limited_time import (
+    LimitedTimeDiscount,
+    LimitedTimeItem,
+    LimitedTimeRule,
+    LimitMode,
+    PersonLimit,
+    PriceMode,
+    Rounding,
+)
+from mallcore.promotions.presale import PreSale, PreSaleItem, PreSaleRule
+from mallcore.promotions.presale_shipping import ShipAfterPayment, ShipDateRule
+from mallcore.promotions.recurrence import Daily, Monthly, Recurrence, RecurringWindow, Weekly
 from mallcore.promotions.scope import Audience, CustomerScope, ProductScope
 from mallcore.promotions.window import Window
 
@@ -274,8 +291,10 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
             "PTS-4",
         )
     cart_reader.check_unknown()
+    line_rules = _campaign_rules(top, catalog, currency, customer)
     with top.building("activities"):
-        pipeline = PricingPipeline(activities, points_policy=points_policy, policy=policy)
+        pipeline = PricingPipeline(activities, line_rules=line_rules,
+                                   points_policy=points_policy, policy=policy)
     top.check_unknown()
     return Scenario(source, currency, now, catalog, ladder, customer, pipeline, cart, buyer,
                     coupon, points)
@@ -539,3 +558,117 @@ def _coupon(r: _Reader, currency: str) -> CouponOffer:
         )
     r.check_unknown()
     return coupon
+
+
+# ---------------------------------------------------------------- campaigns (issue 5)
+def _schedule(r: _Reader) -> Window:
+    """A window, with an optional recurrence inside it (LTD-1)."""
+    starts, ends = r.when("starts"), r.when("ends")
+    rec = r.table("recurrence", None)
+    if rec is None:
+        return Window(starts, ends)
+    if starts is None or ends is None:
+        raise r.fail("recurrence", "needs starts and ends around it", "LTD-1")
+    kind = rec.text("kind", rule="LTD-1")
+    start, end = _clock(rec, "start"), _clock(rec, "end")
+    recurrence: Recurrence
+    if kind == "daily":
+        recurrence = Daily(start, end)
+    elif kind == "weekly":
+        days = rec.typed("weekdays", list, rule="LTD-1")
+        recurrence = Weekly(frozenset(days), start, end)
+    elif kind == "monthly":
+        recurrence = Monthly(rec.typed("day", int, rule="LTD-1"), start, end)
+    else:
+        raise rec.fail("kind", f"{kind!r} is not daily, weekly or monthly", "LTD-1")
+    zone = rec.text("zone", "Asia/Shanghai")
+    rec.check_unknown()
+    with r.building("recurrence"):
+        return RecurringWindow(starts, ends, recurrence, ZoneInfo(zone))
+
+
+def _clock(r: _Reader, key: str) -> time:
+    text = r.text(key, rule="LTD-1")
+    try:
+        return time.fromisoformat(text)
+    except ValueError as exc:
+        raise r.fail(key, f"{text!r} is not a time such as \"10:00\"", "LTD-1") from exc
+
+
+def _campaign_rules(top: _Reader, catalog: Catalog, currency: str,
+                    customer: Customer | None) -> list[LinePriceRule]:
+    rules: list[LinePriceRule] = []
+    campaigns: list[SkuCampaign] = []
+    stock, limits = MemoryFlashStock(), FlashLimits()
+    for r in top.tables("flash_sales"):
+        items = []
+        for t in r.tables("items", required=True):
+            items.append(FlashSaleItem(_known_sku(t, catalog), t.amount("price", currency,
+                                                                        rule="FS-1"),
+                                       t.typed("stock", int, rule="FS-1"),
+                                       t.typed("per_user_limit", int, None, rule="FS-2")))
+            t.check_unknown()
+        with r.building():
+            sale = FlashSale(r.text("id", rule="FS-1"), r.text("name", rule="FS-1"),
+                             _schedule(r), items)
+            rules.append(FlashSaleRule(sale, stock, limits))
+        campaigns.append(sale)
+        r.check_unknown()
+    bought: dict[tuple[str, str], int] = {}
+    for r in top.tables("limited_time"):
+        ltd_items: list[LimitedTimeItem] = []
+        for t in r.tables("items", required=True):
+            sku_id = _known_sku(t, catalog)
+            product, sku = catalog.find_sku(sku_id)
+            mode = _choice(t, "mode", {m.value: m for m in PriceMode}, "discount", "LTD-3")
+            value = t.raw("value", rule="LTD-3")
+            if isinstance(value, float):
+                raise t.fail("value", f"{value!r} is a float; write it as text", "LTD-3")
+            with t.building():
+                ltd_items.append(LimitedTimeItem(sku_id, product.id, mode, value, sku.price,
+                                             t.typed("stock", int, sku.stock or 1, rule="LTD-4"),
+                                             max(sku.stock, 1)))
+            t.check_unknown()
+        limit = None
+        lim = r.table("limit", None)
+        if lim is not None:
+            limit = PersonLimit(lim.typed("quantity", int, rule="LTD-2"),
+                                _choice(lim, "mode", {m.value: m for m in LimitMode},
+                                        "first_n", "LTD-2"))
+            lim.check_unknown()
+        for b in r.tables("bought"):  # what the buyer already bought in this activity
+            bought[(r.text("id"), b.text("product"))] = b.typed("quantity", int)
+            b.check_unknown()
+        rounding = _choice(r, "rounding", {m.value: m for m in Rounding}, "none", "LTD-5")
+        with r.building():
+            discount = LimitedTimeDiscount(r.text("id", rule="LTD-1"), r.text("name", rule="LTD-1"),
+                                           _schedule(r), ltd_items, limit, rounding)
+            rules.append(LimitedTimeRule(
+                discount, (lambda a, c, p: bought.get((a, p), 0)) if limit else None))
+        campaigns.append(discount)
+        r.check_unknown()
+    for r in top.tables("presales"):
+        pitems = []
+        for t in r.tables("items", required=True):
+            pitems.append(PreSaleItem(_known_sku(t, catalog),
+                                      t.amount("price", currency, rule="PRE-1")))
+            t.check_unknown()
+        shipping: ShipDateRule = ShipAfterPayment(r.typed("ship_after_days", int, 7, rule="PRE-3"))
+        with r.building():
+            presale = PreSale(r.text("id", rule="PRE-1"), r.text("name", rule="PRE-1"),
+                              _schedule(r), pitems, shipping)
+            rules.append(PreSaleRule(presale))
+        campaigns.append(presale)
+        r.check_unknown()
+    with top.building("flash_sales"):
+        validate_campaigns(campaigns)
+    return rules
+
+
+def _known_sku(r: _Reader, catalog: Catalog) -> str:
+    sku_id = r.text("sku", rule="CAT-3")
+    try:
+        catalog.find_sku(sku_id)
+    except NotFound as exc:
+        raise r.fail("sku", f"unknown SKU {sku_id!r}", "CAT-3") from exc
+    return sku_id
