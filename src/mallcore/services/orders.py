@@ -24,6 +24,7 @@ from mallcore.orders.status import CloseReason, OrderStatus
 from mallcore.ports import EventPublisher, NumberSource, UnitOfWork
 from mallcore.pricing.breakdown import PriceBreakdown
 from mallcore.services._uow import run as _run
+from mallcore.services.flash_checkout import FlashCheckout
 from mallcore.services.vouchers import issue_for_order
 from mallcore.vouchers import VoucherCatalog
 
@@ -39,6 +40,7 @@ def place_order(
     catalog: Catalog, now: datetime, coupon_id: str | None = None,
     address: Address | None = None, policy: OrderPolicy | None = None,
     earned_points: Mapping[str, int] | None = None, publisher: EventPublisher | None = None,
+    flash: FlashCheckout | None = None,
 ) -> str:
     """Create an order from a priced cart (ORD-9, PTS-4, CPN-4, ACT-5).
 
@@ -46,6 +48,9 @@ def place_order(
     at order time; spend the points used; consume the coupon; record whether this
     is the buyer's first order.  Any refusal leaves none of them done.
     """
+    if flash is not None and (timeout := flash.payment_timeout(breakdown)) is not None:
+        policy = attrs.evolve(policy or OrderPolicy(), payment_timeout=timeout)  # FS-3
+
     def work() -> str:
         number = numbers.next("O")
         strategies = {}
@@ -69,6 +74,8 @@ def place_order(
         if coupon_id is not None:
             uow.coupons.redeem(coupon_id, customer_id=customer_id, order_number=number, now=now)
         uow.orders.add(order)
+        if flash is not None:  # last: flash stock is outside this unit of work (FS-2)
+            flash.submit(number, customer_id, breakdown, now)
         return number
 
     return _run(uow, publisher, work)
@@ -87,6 +94,7 @@ def pay_order(
     uow: UnitOfWork, numbers: NumberSource, number: str, parts: Iterable[PaymentPart], *,
     transaction_id: str, now: datetime, confirmed_by_merchant: bool = False,
     vouchers: VoucherCatalog | None = None, publisher: EventPublisher | None = None,
+    flash: FlashCheckout | None = None,
 ) -> PaymentOutcome:
     """Record a payment (ORD-2), by the buyer's gateway or the merchant's confirmation.
 
@@ -124,7 +132,12 @@ def pay_order(
             issue_for_order(uow, vouchers, order, numbers, now)
         return PaymentOutcome.PAID
 
-    return _run(uow, publisher, work)
+    outcome = _run(uow, publisher, work)
+    if flash is not None and outcome is PaymentOutcome.PAID:
+        flash.paid(number)
+    elif flash is not None and outcome is PaymentOutcome.REFUNDED_OUT_OF_STOCK:
+        flash.closed(number)
+    return outcome
 
 
 def adjust_price(
@@ -155,7 +168,7 @@ def _give_back_points_and_coupon(uow: UnitOfWork, order: Order, now: datetime,
 
 def close_unpaid(
     uow: UnitOfWork, number: str, *, reason: CloseReason, now: datetime,
-    publisher: EventPublisher | None = None,
+    publisher: EventPublisher | None = None, flash: FlashCheckout | None = None,
 ) -> None:
     """Buyer cancel or merchant close of an unpaid order: stock and points go back."""
     def work() -> None:
@@ -165,10 +178,13 @@ def close_unpaid(
         _give_back_points_and_coupon(uow, order, now, "closed")
 
     _run(uow, publisher, work)
+    if flash is not None:
+        flash.closed(number)
 
 
 def close_due_orders(
     uow: UnitOfWork, now: datetime, publisher: EventPublisher | None = None,
+    flash: FlashCheckout | None = None,
 ) -> list[str]:
     """ORD-6: close every unpaid order whose time ran out at ``now``; release their
     stock and return their points.  Returns the numbers closed."""
@@ -182,7 +198,11 @@ def close_due_orders(
                 closed.append(order.number)
         return sorted(closed)
 
-    return _run(uow, publisher, work)
+    closed = _run(uow, publisher, work)
+    if flash is not None:  # FS-3: their flash stock goes back once the close is committed
+        for number in closed:
+            flash.closed(number)
+    return closed
 
 
 def _restock_all(uow: UnitOfWork, order: Order) -> None:
