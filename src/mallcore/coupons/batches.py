@@ -28,10 +28,8 @@ no trace, no event and the same version.
 from __future__ import annotations
 
 import enum
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 from mallcore.coupons.batch_events import (
     BatchDeleted,
@@ -72,6 +70,7 @@ from mallcore.errors import (
     NotFound,
 )
 from mallcore.guards import aware, identifier, text, whole
+from mallcore.locking import Locked
 
 __all__ = [
     "AbsoluteValidity",
@@ -121,7 +120,7 @@ def _limit(value: object, what: str) -> int | None:
     return whole(value, what, "CPN-3", minimum=1, error=InvalidConfiguration)
 
 
-class CouponBatch:
+class CouponBatch(Locked):
     """A batch of coupons; see the module docstring for what it guards.
 
     Build one with ``CouponBatch.normal`` (given codes), ``CouponBatch.generated``
@@ -160,7 +159,7 @@ class CouponBatch:
         self.status = BatchStatus.DRAFT
         self.version = 0
         self.events: list[BatchEvent] = []
-        self._lock = threading.Lock()
+        Locked.__init__(self)
 
     # construction
 
@@ -202,16 +201,6 @@ class CouponBatch:
         return batch_validity(validity, f"validity of coupon batch {self.id!r}",
                               reusable=self.family is BatchFamily.REUSABLE)
 
-    # the lock cannot be copied or pickled; a copy gets its own
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: Mapping[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return (f"CouponBatch({self.id!r}, {self.family.value}, {self.status.value}, "

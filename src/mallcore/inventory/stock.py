@@ -14,10 +14,8 @@ reference twice is refused, so a retried request can never reduce stock twice.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any
 
 import attrs
 
@@ -29,6 +27,7 @@ from mallcore.errors import (
     NotFound,
 )
 from mallcore.guards import identifier, whole
+from mallcore.locking import Locked
 
 __all__ = [
     "Inventory",
@@ -113,7 +112,7 @@ def _items(items: object, what: str, rule: str) -> Items:
     return tuple(merged.items())
 
 
-class Inventory:
+class Inventory(Locked):
     """A shop's stock aggregate: the buckets of every SKU, open reservations, the trail.
 
     Every method checks everything before changing anything, so a refused
@@ -125,23 +124,13 @@ class Inventory:
 
     def __init__(self, shop_id: str | None = None) -> None:
         self.shop_id = None if shop_id is None else identifier(shop_id, "shop id", "ORD-9")
-        self._lock = threading.Lock()
+        Locked.__init__(self)
         self._stock: dict[str, _Stock] = {}
         self._reservations: dict[str, _Reservation] = {}
         self._taken: set[str] = set()  # refs that already took stock at payment
         self._sold: dict[str, dict[str, int]] = {}  # ref -> sku -> sold, not yet restocked
         self._movements: list[Movement] = []
 
-    # the lock cannot be copied or pickled; a copy gets its own
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: Mapping[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     # queries
 

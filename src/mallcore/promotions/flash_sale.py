@@ -37,11 +37,10 @@ Choices where the source is silent (RULES.md "Interpretation"):
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import attrs
 
@@ -55,6 +54,7 @@ from mallcore.errors import (
     NotFound,
 )
 from mallcore.guards import aware, identifier, text, whole
+from mallcore.locking import Locked
 from mallcore.money import Money, format_yuan, to_fen
 from mallcore.pricing.buyer import Buyer
 from mallcore.pricing.cart import CartLine
@@ -286,7 +286,7 @@ class _Use:
     state: _UseState
 
 
-class FlashLimits:
+class FlashLimits(Locked):
     """``FlashLimitLedger`` in one process; one lock makes check-and-add exact under threads.
 
     ``limit`` is passed by the caller (``FlashSaleRule`` passes the item's), so a
@@ -295,18 +295,10 @@ class FlashLimits:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        Locked.__init__(self)
         self._used: dict[tuple[str, str, str], int] = {}
         self._refs: dict[str, _Use] = {}
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: Mapping[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     def used(self, sale_id: str, customer_id: str, sku_id: str) -> int:
         """Units submitted and not given back (unpaid or paid) by this customer."""

@@ -31,15 +31,14 @@ conditional UPDATE), which must fit this protocol:
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 import attrs
 
 from mallcore.errors import InvalidTransition, NotAllowed, NotFound
 from mallcore.guards import identifier, whole
+from mallcore.locking import Locked
 
 __all__ = ["FlashLevel", "FlashStock", "MemoryFlashStock"]
 
@@ -105,7 +104,7 @@ class _Hold:
     state: _State
 
 
-class MemoryFlashStock:
+class MemoryFlashStock(Locked):
     """``FlashStock`` in one process: one lock around every read and change.
 
     Exact under threads (FS-5): the stock check and the move happen under the
@@ -114,20 +113,10 @@ class MemoryFlashStock:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        Locked.__init__(self)
         self._levels: dict[tuple[str, str], _Level] = {}
         self._holds: dict[str, _Hold] = {}
 
-    # the lock cannot be copied or pickled; a copy gets its own
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: Mapping[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     # ----------------------------------------------------------------- changes
     def load(self, sale_id: str, sku_id: str, stock: int) -> bool:
