@@ -21,8 +21,6 @@ from mallcore.errors import InvalidConfiguration
 from mallcore.promotions.stacking import FLASH_SALE, LIMITED_TIME, PRE_SALE
 from mallcore.promotions.window import Schedule
 
-FAMILIES = frozenset({FLASH_SALE.family, LIMITED_TIME.family, PRE_SALE.family})
-
 
 class SkuCampaign(Protocol):
     """Anything that sells chosen SKUs at its own price during a window."""
@@ -52,19 +50,20 @@ class Conflict:
         return f"{what} while their windows overlap"
 
 
+_PRICE_FAMILIES = frozenset({FLASH_SALE.family, LIMITED_TIME.family})
+
+
 def _rule(a: str, b: str) -> str:
-    if PRE_SALE.family in (a, b):
-        return "PRE-4" if a == b else "PIPE-5"
-    return "LTD-6"
+    if a == b == PRE_SALE.family:
+        return "PRE-4"
+    if a in _PRICE_FAMILIES and b in _PRICE_FAMILIES:
+        return "LTD-6"
+    return "PIPE-5"  # a pre-sale, a group buy … with another activity price
 
 
 def find_conflicts(campaigns: Iterable[SkuCampaign]) -> list[Conflict]:
     """Every conflicting pair, in a deterministic order (by kind and id)."""
     items = sorted(campaigns, key=lambda c: (c.id, c.kind))
-    for c in items:
-        if c.kind not in FAMILIES:
-            raise InvalidConfiguration(f"campaign {c.id!r}", f"unknown kind {c.kind!r}",
-                                       rule="PIPE-5")
     found = []
     for a, b in itertools.combinations(items, 2):
         if a.id == b.id and a.kind == b.kind:
@@ -76,11 +75,16 @@ def find_conflicts(campaigns: Iterable[SkuCampaign]) -> list[Conflict]:
     return found
 
 
-def validate_campaigns(campaigns: Iterable[SkuCampaign]) -> None:
-    """Refuse the first conflict, naming both campaigns and the SKU."""
+def validate_campaigns(
+    campaigns: Iterable[SkuCampaign], *, involving: str | None = None
+) -> None:
+    """Refuse the first conflict, naming both campaigns and the SKU; with ``involving``,
+    only conflicts of the campaign with that id (when saving one campaign)."""
     listed = list(campaigns)
     kinds = {c.id: c.kind for c in listed}
     for conflict in find_conflicts(listed):
+        if involving is not None and involving not in (conflict.first, conflict.second):
+            continue
         raise InvalidConfiguration(
             f"{kinds[conflict.first]} {conflict.first!r} and "
             f"{kinds[conflict.second]} {conflict.second!r}",

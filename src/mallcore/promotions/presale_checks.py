@@ -16,7 +16,7 @@ from datetime import datetime
 
 from mallcore.errors import InvalidConfiguration
 from mallcore.guards import aware
-from mallcore.promotions.conflicts import SkuCampaign
+from mallcore.promotions.conflicts import SkuCampaign, validate_campaigns
 from mallcore.promotions.presale import KIND, PreSale
 
 __all__ = [
@@ -36,20 +36,7 @@ def _clash(first: SkuCampaign, second: SkuCampaign, reason: str, rule: str) -> N
 def validate_presales(presales: Iterable[PreSale]) -> None:
     """PRE-4: refuse two pre-sales whose windows overlap: both would be in progress
     at once.  Run when the merchant saves; ids must be unique."""
-    items = sorted(presales, key=lambda p: p.id)
-    for i, first in enumerate(items):
-        for second in items[i + 1 :]:
-            if first.id == second.id:
-                raise InvalidConfiguration(
-                    f"pre-sale {first.id!r}", "is listed twice", rule="PRE-4"
-                )
-            if first.window.overlaps(second.window):
-                _clash(
-                    first,
-                    second,
-                    "windows overlap; only one pre-sale may be in progress at a time",
-                    "PRE-4",
-                )
+    validate_campaigns(presales)
 
 
 def validate_new_presale(candidate: PreSale, existing: Iterable[PreSale]) -> None:
@@ -85,15 +72,7 @@ def check_exclusive_skus(presale: PreSale, others: Iterable[SkuCampaign]) -> Non
     """PIPE-5: refuse a pre-sale SKU that a flash sale, limited-time discount, group buy
     or another pre-sale also sells while the windows overlap.  Spend-X activities,
     free shipping and gift coupons are not ``SkuCampaign``s: they combine."""
-    for other in sorted(others, key=lambda c: c.id):
-        if other.kind == KIND and other.id == presale.id:
-            continue
-        shared = presale.skus & other.skus
-        if shared and presale.window.overlaps(other.window):
-            _clash(
-                presale,
-                other,
-                f"both sell SKU {sorted(shared)[0]!r} while their windows "
-                "overlap; a pre-sale SKU combines with no other activity price",
-                "PIPE-5",
-            )
+    rivals = [c for c in others
+              if not (c.kind == KIND and c.id == presale.id)  # the version it replaces
+              and c.skus & presale.skus]
+    validate_campaigns([presale, *rivals], involving=presale.id)
