@@ -40,6 +40,21 @@ def _quote(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_upgrade(args: argparse.Namespace) -> int:
+    """Adapters load only here: ``import mallcore`` never needs SQLAlchemy."""
+    from mallcore_adapters.sqlalchemy.migrate import upgrade
+
+    upgrade(args.url)
+    print(f"mallcore: {args.url} is at the latest schema")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from mallcore_adapters.demo import run_demo
+
+    return run_demo(args.url, fresh=not args.keep)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mallcore", description="Business rules of a WeChat mini-program style mall."
@@ -51,6 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
     quote.add_argument("--json", action="store_true", help="print the breakdown as JSON")
     quote.add_argument("--now", help="price at this ISO 8601 time (overrides the file's)")
     quote.set_defaults(run=_quote)
+    db = sub.add_parser("db", help="database schema (needs the sqlalchemy extra)")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="create or migrate the tables at URL")
+    upgrade.add_argument("url", nargs="?", default="sqlite:///mallcore.db",
+                         help="database URL (default sqlite:///mallcore.db)")
+    upgrade.set_defaults(run=_db_upgrade)
+    demo = sub.add_parser("demo", help="run a small shop end to end on SQLite, narrated")
+    demo.add_argument("--url", default="sqlite:///mallcore-demo.db",
+                      help="database URL (default sqlite:///mallcore-demo.db, recreated)")
+    demo.add_argument("--keep", action="store_true",
+                      help="keep what the database holds instead of starting afresh")
+    demo.set_defaults(run=_demo)
     return parser
 
 

@@ -13,12 +13,14 @@ conditional updates, so no unit of work holds locks while it thinks.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-__all__ = ["DEFAULT_URL", "make_engine", "normalise_url"]
+__all__ = ["DEFAULT_URL", "make_engine", "normalise_url", "short_transaction"]
 
 DEFAULT_URL = "sqlite:///mallcore.db"
 SQLITE_BUSY_MS = 60_000
@@ -57,3 +59,29 @@ def _sqlite_transactions(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class OpenConnection(Protocol):
+    """A unit of work that may be open: ``SqlUnitOfWork``."""
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def connection(self) -> Connection: ...
+
+
+@contextmanager
+def short_transaction(engine: Engine, within: OpenConnection | None) -> Iterator[Connection]:
+    """A transaction of its own for a counter or a flash-stock move.
+
+    On PostgreSQL it is always separate and short, so a hot row is locked only
+    for one statement's commit.  SQLite has one writer at a time: a unit of work
+    that is open holds the write lock, and a second transaction would wait for it
+    for ever, so there the move joins the open unit of work (and rolls back with it).
+    """
+    if within is not None and within.is_open and engine.dialect.name == "sqlite":
+        yield within.connection
+        return
+    with engine.begin() as conn:
+        yield conn

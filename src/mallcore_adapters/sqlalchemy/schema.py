@@ -126,7 +126,6 @@ stock_movements = Table(
 # ------------------------------------------------------------------ customers, points
 points_accounts = _documents("points_accounts", "customer_id")
 customers = _documents("customers", "id")
-customer_tags = Table("customer_tags", metadata, _id("tag", primary_key=True))
 
 # ------------------------------------------------------------------ coupons (CPN)
 coupon_batches = _documents("coupon_batches", "id")

@@ -52,6 +52,10 @@ class SqlUnitOfWork:
         self.commits = 0
 
     @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    @property
     def connection(self) -> Connection:
         if self._conn is None:
             raise NotAllowed("using the unit of work", "it is not open: use it in a `with`")
