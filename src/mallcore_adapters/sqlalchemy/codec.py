@@ -5,7 +5,7 @@ aggregate's state is walked and each value must be one of the kinds below, or
 the encoding is refused (a float, a function, a socket never reach the database).
 
 * ``None``, ``bool``, ``int``, ``str``; a ``list`` as a JSON array;
-* ``tuple``, ``set``, ``frozenset`` and ``dict`` (any hashable keys), tagged;
+* ``tuple``, ``set``, ``frozenset``, ``deque`` and ``dict`` (any hashable keys), tagged;
 * ``datetime`` (aware; a ``ZoneInfo`` keeps its name), ``date``, ``time``,
   ``timedelta``, ``Decimal``, py-moneyed ``Money``;
 * enums, attrs classes and plain classes **of mallcore only**: attrs classes by
@@ -22,6 +22,7 @@ from __future__ import annotations
 import enum
 import importlib
 import json
+from collections import deque
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -77,6 +78,8 @@ def _encode_object(value: object) -> Any:
         return {_TAG: "tuple", "v": [encode(v) for v in value]}
     if isinstance(value, frozenset):
         return {_TAG: "frozenset", "v": [encode(v) for v in value]}
+    if isinstance(value, deque):
+        return {_TAG: "deque", "v": [encode(v) for v in value]}
     if isinstance(value, set):
         return {_TAG: "set", "v": [encode(v) for v in value]}
     if isinstance(value, dict):
@@ -156,6 +159,7 @@ _DECODERS: dict[str, Callable[[dict[str, Any]], object]] = {
     "tuple": lambda raw: tuple(decode(v) for v in raw["v"]),
     "frozenset": lambda raw: frozenset(decode(v) for v in raw["v"]),
     "set": lambda raw: {decode(v) for v in raw["v"]},
+    "deque": lambda raw: deque(decode(v) for v in raw["v"]),
     "dict": lambda raw: {decode(k): decode(v) for k, v in raw["v"]},
     "datetime": _datetime,
     "date": lambda raw: date.fromisoformat(raw["v"]),
