@@ -13,9 +13,10 @@ conditional updates, so no unit of work holds locks while it thinks.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -61,27 +62,34 @@ def _sqlite_transactions(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class OpenConnection(Protocol):
-    """A unit of work that may be open: ``SqlUnitOfWork``."""
-
-    @property
-    def is_open(self) -> bool: ...
-
-    @property
-    def connection(self) -> Connection: ...
+_open = threading.local()  # per thread: engine → the connection of its open unit of work
 
 
 @contextmanager
-def short_transaction(engine: Engine, within: OpenConnection | None) -> Iterator[Connection]:
+def unit_of_work_connection(engine: Engine, conn: Connection) -> Iterator[None]:
+    """Mark ``conn`` as this thread's open unit of work on ``engine``."""
+    opened: dict[int, Connection] = _open.__dict__.setdefault("by_engine", {})
+    opened[id(engine)] = conn
+    try:
+        yield
+    finally:
+        opened.pop(id(engine), None)
+
+
+@contextmanager
+def short_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction of its own for a counter or a flash-stock move.
 
     On PostgreSQL it is always separate and short, so a hot row is locked only
-    for one statement's commit.  SQLite has one writer at a time: a unit of work
-    that is open holds the write lock, and a second transaction would wait for it
-    for ever, so there the move joins the open unit of work (and rolls back with it).
+    for one statement's commit.  SQLite has one writer at a time: while this
+    thread has a unit of work open, it holds the write lock, and a second
+    transaction would wait for it for ever; so there the move joins the open
+    unit of work (and commits or rolls back with it).
     """
-    if within is not None and within.is_open and engine.dialect.name == "sqlite":
-        yield within.connection
-        return
+    if engine.dialect.name == "sqlite":
+        joined = _open.__dict__.get("by_engine", {}).get(id(engine))
+        if joined is not None:
+            yield joined
+            return
     with engine.begin() as conn:
         yield conn

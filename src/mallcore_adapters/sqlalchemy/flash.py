@@ -16,13 +16,13 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from mallcore.errors import InvalidTransition, LimitReached, NotAllowed, NotFound
 from mallcore.guards import identifier, whole
 from mallcore_adapters.sqlalchemy import schema
-from mallcore_adapters.sqlalchemy.engine import OpenConnection, short_transaction
+from mallcore_adapters.sqlalchemy.engine import short_transaction
 
 __all__ = ["SqlFlashLimits", "SqlFlashStock"]
 
@@ -32,6 +32,18 @@ C = schema.flash_limit_counts
 U = schema.flash_limit_uses
 
 HELD, REFUSED, RELEASED, SOLD = "held", "refused", "released", "sold"
+
+_ONE_STATEMENT = text("""
+WITH moved AS (
+    UPDATE flash_stock SET remaining = remaining - :q, reserved = reserved + :q
+    WHERE sale_id = :sale AND sku_id = :sku AND remaining >= :q
+    RETURNING 1
+)
+INSERT INTO flash_holds (ref, sale_id, sku_id, quantity, state)
+VALUES (:ref, :sale, :sku, :q,
+        CASE WHEN EXISTS (SELECT 1 FROM moved) THEN 'held' ELSE 'refused' END)
+RETURNING state
+""")
 USED, CONFIRMED, RETURNED = "used", "confirmed", "returned"
 
 
@@ -58,12 +70,11 @@ def _insert_ignore(conn: Connection, table: Any, values: dict[str, object]) -> b
 class SqlFlashStock:
     """``FlashStock`` on the ``flash_stock`` / ``flash_holds`` tables."""
 
-    def __init__(self, engine: Engine, *, within: OpenConnection | None = None) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.within = within
 
     def _begin(self) -> AbstractContextManager[Connection]:
-        return short_transaction(self.engine, self.within)
+        return short_transaction(self.engine)
 
     def load(self, sale_id: str, sku_id: str, stock: int) -> bool:
         sale_id = identifier(sale_id, "flash sale id", "FS-1")
@@ -85,6 +96,8 @@ class SqlFlashStock:
         sku_id = identifier(sku_id, "flash SKU", "FS-5")
         quantity = whole(quantity, f"flash quantity of SKU {sku_id!r}", "FS-5", minimum=1)
         ref = identifier(ref, "flash reservation reference", "FS-5")
+        if self.engine.dialect.name == "postgresql":
+            return self._reserve_in_one_statement(sale_id, sku_id, quantity, ref)
         with self._begin() as conn:
             level = select(S.c.loaded).where(S.c.sale_id == sale_id, S.c.sku_id == sku_id)
             if conn.execute(level).first() is None:
@@ -102,6 +115,29 @@ class SqlFlashStock:
                 conn.execute(update(H).where(H.c.ref == ref).values(state=REFUSED))
                 return False
             return True
+
+    def _reserve_in_one_statement(self, sale_id: str, sku_id: str, quantity: int,
+                                  ref: str) -> bool:
+        """PostgreSQL: the move and the ref's row in one autocommitted statement, so
+        the hot stock row is locked for one round trip.  A repeated ref breaks the
+        primary key, which undoes the whole statement (the move included); its first
+        answer is then read back."""
+        params = {"sale": sale_id, "sku": sku_id, "q": quantity, "ref": ref}
+        try:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                state = conn.execute(_ONE_STATEMENT, params).scalar_one()
+        except IntegrityError:
+            with self.engine.connect() as conn:
+                return self._repeat(conn, ref, sale_id, sku_id, quantity)
+        if state == HELD:
+            return True
+        with self.engine.begin() as conn:  # refused: was the stock ever loaded?
+            if conn.execute(select(S.c.loaded).where(S.c.sale_id == sale_id,
+                                                     S.c.sku_id == sku_id)).first() is None:
+                conn.execute(H.delete().where(H.c.ref == ref))
+                raise NotFound(f"flash stock of SKU {sku_id!r} in sale {sale_id!r}",
+                               "not loaded", rule="FS-1")
+        return False
 
     @staticmethod
     def _repeat(conn: Connection, ref: str, sale_id: str, sku_id: str, quantity: int) -> bool:
@@ -172,12 +208,11 @@ class SqlFlashStock:
 class SqlFlashLimits:
     """``FlashLimitLedger`` on ``flash_limit_counts`` / ``flash_limit_uses`` (FS-2)."""
 
-    def __init__(self, engine: Engine, *, within: OpenConnection | None = None) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.within = within
 
     def _begin(self) -> AbstractContextManager[Connection]:
-        return short_transaction(self.engine, self.within)
+        return short_transaction(self.engine)
 
     def used(self, sale_id: str, customer_id: str, sku_id: str) -> int:
         with self.engine.connect() as conn:

@@ -79,7 +79,7 @@ class SqlOrders:
         return order
 
     def __iter__(self) -> Iterator[Order]:
-        return iter([self.get(number) for number in self.rows])
+        return iter([self.get(number) for number in self.rows.all_keys()])
 
     def due_for_attention(self) -> Iterator[Order]:
         """Orders not yet completed or closed: what the timers look at."""
@@ -212,7 +212,7 @@ class SqlCouponBatches:
         return self.get(batch_id)
 
     def batches(self) -> list[CouponBatch]:
-        return [self.get(batch_id) for batch_id in self.rows]
+        return [self.get(batch_id) for batch_id in self.rows.all_keys()]
 
     def wallet(self, customer_id: str, now: datetime) -> tuple[WalletEntry, ...]:
         return wallet_of(self.batches(), customer_id, now)

@@ -65,7 +65,7 @@ class Documents(Generic[V]):
         else:
             self._new[key] = value
 
-    def keys(self) -> list[Any]:
+    def all_keys(self) -> list[Any]:
         stored = list(self.conn.execute(select(self.key).order_by(self.key)).scalars())
         return stored + [k for k in self._new if k not in set(stored)]
 
@@ -142,7 +142,7 @@ class LazyMapping(MutableMapping[K, V]):
         raise NotImplementedError("stored aggregates do not delete entries")
 
     def __iter__(self) -> Iterator[K]:
-        return iter(self.rows.keys())
+        return iter(self.rows.all_keys())
 
     def __len__(self) -> int:
         return self.rows.count()

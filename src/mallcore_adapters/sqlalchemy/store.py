@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from mallcore.catalog import Catalog
 from mallcore.errors import StaleState
 from mallcore_adapters.sqlalchemy import codec, schema
-from mallcore_adapters.sqlalchemy.engine import OpenConnection, short_transaction
+from mallcore_adapters.sqlalchemy.engine import short_transaction
 from mallcore_adapters.sqlalchemy.flash import _insert_ignore
 
 __all__ = ["ConfigurationStore", "SqlNumbers"]
@@ -26,15 +26,13 @@ __all__ = ["ConfigurationStore", "SqlNumbers"]
 class SqlNumbers:
     """``NumberSource``: ``O000001``, ``R000001`` … shared by every process."""
 
-    def __init__(self, engine: Engine, *, width: int = 6,
-                 within: OpenConnection | None = None) -> None:
+    def __init__(self, engine: Engine, *, width: int = 6) -> None:
         self.engine = engine
         self.width = width
-        self.within = within
 
     def next(self, prefix: str) -> str:
         t = schema.number_sequences
-        with short_transaction(self.engine, self.within) as conn:
+        with short_transaction(self.engine) as conn:
             _insert_ignore(conn, t, {"prefix": prefix, "last": 0})
             conn.execute(update(t).where(t.c.prefix == prefix).values(last=t.c.last + 1))
             value = conn.execute(select(t.c.last).where(t.c.prefix == prefix)).scalar_one()

@@ -21,6 +21,7 @@ from mallcore.inventory import Inventory
 from mallcore.ports import DomainEvent
 from mallcore.vouchers import VoucherBook
 from mallcore_adapters.sqlalchemy import codec, schema
+from mallcore_adapters.sqlalchemy.engine import unit_of_work_connection
 from mallcore_adapters.sqlalchemy.repositories import (
     InventoryRows,
     SqlCouponBatches,
@@ -67,6 +68,8 @@ class SqlUnitOfWork:
         conn = self.engine.connect()
         conn.begin()
         self._conn = conn
+        self._joined = unit_of_work_connection(self.engine, conn)
+        self._joined.__enter__()
         self.orders = SqlOrders(conn, self.catalog)
         self._inventory = InventoryRows(conn)
         self.inventory = self._inventory.inventory
@@ -83,6 +86,7 @@ class SqlUnitOfWork:
         conn, self._conn = self._conn, None
         if conn is None:
             return
+        self._joined.__exit__(None, None, None)
         try:
             if conn.in_transaction():
                 conn.rollback()

@@ -21,7 +21,7 @@ class SqlShop(Shop):
         super().__init__(**kw)
         memory = self.uow
         self.uow = SqlUnitOfWork(engine, catalog=self.catalog)  # type: ignore[assignment]
-        self.numbers = SqlNumbers(engine, within=self.uow)  # type: ignore[assignment]
+        self.numbers = SqlNumbers(engine)  # type: ignore[assignment]
         with self.uow:
             for sku in memory.inventory.skus():
                 level = memory.inventory.level(sku)
