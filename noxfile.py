@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["lint", "tests"]
@@ -23,9 +25,14 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Pricing throughput; figures printed and written to .bench/pricing.json."""
-    session.install("-e", ".")
+    """Pricing, storage and Redis throughput; figures printed and written to .bench/*.json.
+
+    Storage and Redis need the machine's PostgreSQL and Redis (see README)."""
+    session.install("-e", ".[sqlalchemy,postgres,redis]")
     session.run("python", "benchmarks/bench_pricing.py", *session.posargs)
+    session.run("python", "benchmarks/bench_storage.py", *session.posargs)
+    if Path("benchmarks/bench_redis.py").exists():
+        session.run("python", "benchmarks/bench_redis.py", *session.posargs)
 
 
 @nox.session
