@@ -127,7 +127,7 @@ class SqlFlashStock:
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 state = conn.execute(_ONE_STATEMENT, params).scalar_one()
         except IntegrityError:
-            with self.engine.connect() as conn:
+            with self._begin() as conn:
                 return self._repeat(conn, ref, sale_id, sku_id, quantity)
         if state == HELD:
             return True
@@ -179,7 +179,7 @@ class SqlFlashStock:
         return self._move(ref, SOLD, "confirming the flash reservation")
 
     def _column(self, sale_id: str, sku_id: str, column: str) -> int:
-        with self.engine.connect() as conn:
+        with self._begin() as conn:
             value = conn.execute(select(S.c[column]).where(S.c.sale_id == sale_id,
                                                            S.c.sku_id == sku_id)).scalar()
         if value is None:
@@ -199,7 +199,7 @@ class SqlFlashStock:
     def holds(self, sale_id: str) -> list[tuple[str, str, int, str]]:
         """(ref, SKU, quantity, state) of every reservation of a sale: what the Redis
         store is reconciled with and rebuilt from."""
-        with self.engine.connect() as conn:
+        with self._begin() as conn:
             rows = conn.execute(select(H.c.ref, H.c.sku_id, H.c.quantity, H.c.state)
                                 .where(H.c.sale_id == sale_id).order_by(H.c.ref))
             return [(r.ref, r.sku_id, r.quantity, r.state) for r in rows]
@@ -215,7 +215,7 @@ class SqlFlashLimits:
         return short_transaction(self.engine)
 
     def used(self, sale_id: str, customer_id: str, sku_id: str) -> int:
-        with self.engine.connect() as conn:
+        with self._begin() as conn:
             value = conn.execute(select(C.c.used).where(
                 C.c.sale_id == sale_id, C.c.customer_id == customer_id,
                 C.c.sku_id == sku_id)).scalar()

@@ -4,14 +4,17 @@ Configuration is read far more than written: each object is one versioned
 document, saved whole and loaded whole.  ``SqlNumbers`` hands out order and
 refund numbers from a counter row, each in its own short transaction, so a
 number is never given twice even across processes (a rolled-back use case may
-leave a gap, as database sequences do).
+leave a gap, as database sequences do).  On SQLite the counter joins the open unit
+of work (one writer), so a refused use case rolls its number back; ``SqlNumbers``
+remembers what it gave and never gives it again, but two *processes* on one SQLite
+file may then reuse a number no committed order holds.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mallcore.catalog import Catalog
@@ -29,13 +32,19 @@ class SqlNumbers:
     def __init__(self, engine: Engine, *, width: int = 6) -> None:
         self.engine = engine
         self.width = width
+        # On SQLite a number drawn inside a unit of work rolls back with it; what this
+        # object gave out is remembered, so it never gives a number twice.
+        self._given: dict[str, int] = {}
 
     def next(self, prefix: str) -> str:
         t = schema.number_sequences
+        floor = self._given.get(prefix, 0)
         with short_transaction(self.engine) as conn:
             _insert_ignore(conn, t, {"prefix": prefix, "last": 0})
-            conn.execute(update(t).where(t.c.prefix == prefix).values(last=t.c.last + 1))
-            value = conn.execute(select(t.c.last).where(t.c.prefix == prefix)).scalar_one()
+            conn.execute(update(t).where(t.c.prefix == prefix).values(
+                last=case((t.c.last < floor, floor), else_=t.c.last) + 1))
+            value = int(conn.execute(select(t.c.last).where(t.c.prefix == prefix)).scalar_one())
+        self._given[prefix] = value
         return f"{prefix}{value:0{self.width}d}"
 
 
