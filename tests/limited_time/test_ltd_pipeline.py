@@ -118,9 +118,15 @@ def test_limits_through_the_pipeline() -> None:
     rule = LimitedTimeRule(limited, lambda activity, customer, key: bought[key])
     cart = Cart([CartLine("red-40", "shoe", 4, money("100.00"))])
     b = price(cart, rule, points=0)
-    assert b.line("red-40").fen[1] == 2 * 7000 + 2 * 10000
-    assert b.line("red-40").family == "limited_time"  # the whole line is a limited-time line
+    # mode (b) splits the line: 2 limited-time units, 2 regular units at the list price
+    ltd, rest = b.line("red-40"), b.line("red-40#list")
+    assert (ltd.quantity, ltd.family, ltd.fen[1]) == (2, "limited_time", 2 * 7000)
+    assert (rest.quantity, rest.family, rest.fen[1]) == (2, "regular", 2 * 10000 - 300)
     assert touching(b, "red-40") == {(Stage.ACTIVITIES, "ltd"), (Stage.MEMBERSHIP, "level:gold")}
+    assert touching(b, "red-40#list") == {(Stage.ACTIVITIES, "r"), (Stage.COUPONS, "cp"),
+                                          (Stage.MEMBERSHIP, "level:gold")}
+    assert (ltd.source, rest.source) == ("red-40", "red-40")
+    assert b.source_lines() == cart.lines
     bought["shoe"] = 3
     b = price(cart, rule, points=0)
     assert b.line("red-40").family == "regular"  # used up: full price, joins everything

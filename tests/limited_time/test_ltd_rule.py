@@ -228,4 +228,4 @@ def test_detail_names_rounding_and_limit_together() -> None:
     assert out == LinePrice(
         2 * 7000 + 10035, LIMITED_TIME,
         "red-40: 100.35 × 7折 = 70.25, 抹角 → 70.00; 2 of 3 at 70.00, 1 at 100.35 "
-        "(the first 2 per person per product, 0 bought before, 3 in this order)")
+        "(the first 2 per person per product, 0 bought before, 3 in this order)", units=2)

@@ -35,7 +35,11 @@ from mallcore.promotions import (
     ReductionTier,
     TieredReduction,
 )
+from mallcore.promotions.presale import PreSale, PreSaleItem, PreSaleRule, ShipAfterPayment
+from mallcore.promotions.presale_deposit import DepositTerms
+from mallcore.promotions.window import Window
 from mallcore.services import orders as svc
+from mallcore.services.campaign_checkout import CampaignCheckout
 
 CST = timezone(timedelta(hours=8))
 #: Every test starts here; the customer's points were earned a day before.
@@ -48,7 +52,22 @@ SKUS: dict[str, tuple[str, str, str, int, StockStrategy, ProductKind]] = {
     "cup": ("p-cup", "Tea Cup", "20.00", 3, StockStrategy.AT_PAYMENT, ProductKind.PHYSICAL),
     "pot": ("p-pot", "Clay Pot", "88.00", 5, StockStrategy.AT_ORDER, ProductKind.PHYSICAL),
     "card": ("p-card", "Tasting Card", "30.00", 10, StockStrategy.AT_ORDER, ProductKind.VIRTUAL),
+    "cake": ("p-cake", "Mooncake Box", "100.00", 10, StockStrategy.AT_ORDER,
+             ProductKind.PHYSICAL),
 }
+
+#: PRE-6: the deposit pre-sale of "cake" every shop runs: sold until T0 + 2 days at
+#: 80.00, a deposit of 10.00 per box (forfeited when the balance is missed), the
+#: balance from T0 + 2 days to T0 + 5 days, shipping 3 days after the balance.
+BALANCE_OPENS = T0 + timedelta(days=2)
+BALANCE_ENDS = T0 + timedelta(days=5)
+
+
+def cake_presale(*, forfeit: bool = True) -> PreSale:
+    terms = DepositTerms(money("10.00"), Window(BALANCE_OPENS, BALANCE_ENDS),
+                         forfeit_on_missed_balance=forfeit)
+    return PreSale("pre-cake", "中秋定金预售", Window(T0 - timedelta(days=1), BALANCE_OPENS),
+                   [PreSaleItem("cake", money("80.00"))], ShipAfterPayment(3), terms)
 
 
 def spend_100_save_15() -> Activity:
@@ -67,7 +86,7 @@ class Shop:
 
     def __init__(self, stock: Mapping[str, int] | None = None, *,
                  activities: Sequence[Activity] = (), points: int = START_POINTS,
-                 customers: Iterable[str] = ("c1",)) -> None:
+                 customers: Iterable[str] = ("c1",), forfeit: bool = True) -> None:
         levels = {sku: spec[3] for sku, spec in SKUS.items()}
         levels.update(stock or {})
         self.catalog = Catalog([
@@ -85,7 +104,9 @@ class Shop:
         self.uow = MemoryUnitOfWork(catalog=self.catalog, inventory=inventory)
         self.numbers = SequentialNumbers()
         self.publisher = RecordingPublisher()
-        self.pipeline = PricingPipeline(activities)
+        self.presale = cake_presale(forfeit=forfeit)
+        self.campaigns = CampaignCheckout(presales=[self.presale])
+        self.pipeline = PricingPipeline(activities, line_rules=[PreSaleRule(self.presale)])
         for customer in customers:
             if points:
                 self.uow.points.get(customer).earn(points, "welcome gift", T0 - timedelta(days=1))
@@ -122,7 +143,7 @@ class Shop:
         return svc.place_order(self.uow, self.numbers, customer_id=customer,
                                breakdown=breakdown, catalog=self.catalog, now=now,
                                coupon_id=coupon_id, policy=policy, earned_points=earned,
-                               publisher=self.publisher)
+                               publisher=self.publisher, campaigns=self.campaigns)
 
     def place_discounted(self, now: datetime = T0, **kw: Any) -> str:
         """Three lines through every pipeline stage: activity, coupon, 9折 member, points."""
@@ -139,7 +160,8 @@ class Shop:
         return svc.pay_order(self.uow, self.numbers, number,
                              [PaymentPart(m, fen) for m, fen in parts],
                              transaction_id=tx or f"tx-{number}", now=now,
-                             confirmed_by_merchant=merchant, publisher=self.publisher)
+                             confirmed_by_merchant=merchant, publisher=self.publisher,
+                             campaigns=self.campaigns)
 
     def ship(self, number: str, *, now: datetime = T0, lines: Mapping[str, int] | None = None,
              method: DeliveryMethod = DeliveryMethod.EXPRESS, carrier: str | None = "SF",
@@ -152,6 +174,26 @@ class Shop:
 
     def confirm(self, number: str, *, now: datetime = T0, by: ReceiptBy = ReceiptBy.BUYER) -> None:
         svc.confirm_receipt(self.uow, number, by=by, now=now, publisher=self.publisher)
+
+    def pay_deposit(self, number: str, *, now: datetime = T0, tx: str | None = None) -> Any:
+        """PRE-6: pay exactly the deposit of a deposit pre-sale order (WeChat)."""
+        deposit = self.order(number).deposit
+        assert deposit is not None
+        return self.pay(number, [(PaymentMethod.WECHAT, deposit.deposit_fen)], now=now,
+                        tx=tx or f"dep-{number}")
+
+    def pay_balance(self, number: str, *, now: datetime = BALANCE_OPENS,
+                    tx: str | None = None) -> Any:
+        """PRE-6: pay what is still due, by default when the balance window opens."""
+        order = self.order(number)
+        return self.pay(number, [(PaymentMethod.WECHAT, order.payable_fen - order.paid_fen)],
+                        now=now, tx=tx or f"bal-{number}")
+
+    def deposit_order(self, boxes: int = 2, *, now: datetime = T0, **kw: Any) -> str:
+        """A cake order with its deposit paid: awaiting the balance (PRE-6)."""
+        number = self.place([("cake", boxes)], now=now, **kw)
+        assert self.pay_deposit(number, now=now) is svc.PaymentOutcome.DEPOSIT_PAID
+        return number
 
     def paid_order(self, items: Sequence[tuple[str, int]] = (("tea", 2), ("pot", 1)),
                    *, parts: Sequence[tuple[PaymentMethod, int]] | None = None,
@@ -222,7 +264,7 @@ def _order_state(order: Order) -> tuple[Any, ...]:
         order.shipping_due, tuple(order.adjustments), tuple(order.payments), order.paid_at,
         tuple(order.shipments), order.signed_at, order.completed_at, order.review,
         order.cancellation_request, repr(order.after_sales), repr(order.refunds), order.star,
-        order.version, order.logistics,
+        order.version, order.logistics, order.lines, repr(order.deposit),
     )
 
 

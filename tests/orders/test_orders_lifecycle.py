@@ -37,10 +37,11 @@ S = OrderStatus
 
 # ====================================================================== ORD-1
 def test_allowed_edges_are_the_documented_lifecycle() -> None:
-    # RULES: ORD-1
+    # RULES: ORD-1, PRE-6 (deposit paid: a deposit pre-sale awaiting its balance)
     edges = {status: set(targets) for status, targets in ALLOWED.items()}
     assert edges == {
-        S.PENDING_PAYMENT: {S.PAID, S.CLOSED},
+        S.PENDING_PAYMENT: {S.DEPOSIT_PAID, S.PAID, S.CLOSED},
+        S.DEPOSIT_PAID: {S.PAID, S.CLOSED},
         S.PAID: {S.SHIPPED, S.CLOSED},
         S.SHIPPED: {S.COMPLETED, S.CLOSED},
         S.COMPLETED: {S.CLOSED},
@@ -58,6 +59,8 @@ def order_in(shop: Shop, status: OrderStatus) -> str:
         return shop.shipped_order()
     if status is S.COMPLETED:
         return shop.completed_order()
+    if status is S.DEPOSIT_PAID:
+        return shop.deposit_order()
     number = shop.place([("tea", 2), ("pot", 1)])
     svc.close_unpaid(shop.uow, number, reason=CloseReason.BUYER_CANCEL, now=T0)
     return number
@@ -151,7 +154,8 @@ def test_a_second_payment_of_a_paid_order_is_recorded_and_refunded(status: Order
     assert notice.order_status == status.value
 
 
-@pytest.mark.parametrize("status", [s for s in OrderStatus if s is not S.PENDING_PAYMENT])
+@pytest.mark.parametrize("status", [s for s in OrderStatus
+                                    if s not in (S.PENDING_PAYMENT, S.DEPOSIT_PAID)])
 def test_the_aggregate_refuses_payment_unless_pending(status: OrderStatus) -> None:
     # RULES: ORD-1, ORD-2
     shop = Shop()

@@ -33,14 +33,18 @@ def test_flash_sale_example(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_limited_time_example(capsys: pytest.CaptureFixture[str]) -> None:
     # RULES: LTD-1, LTD-2, LTD-3, LTD-5, PIPE-5 — Tuesday 10:30 is inside the weekday
-    # 08:00–11:00 recurrence; 8折 of 45.90 = 36.72, 抹角 → 36.00, first 2 of 3 units
+    # 08:00–11:00 recurrence; 8折 of 45.90 = 36.72, 抹角 → 36.00, first 2 of 3 units;
+    # mode (b) splits the line: the third unit is a regular unit (LTD-2, PIPE-5)
     data = _json(capsys, "limited_time.toml")
-    lines = {ln["sku"]: ln for ln in data["lines"]}  # type: ignore[attr-defined]
-    assert lines["coffee-10"]["amounts"]["activities"] == "117.90"  # 36.00 × 2 + 45.90
-    skipped = {s["id"]: s["reason"] for s in data["skipped"]}  # type: ignore[attr-defined]
-    assert skipped["r-100-10"] == "threshold_not_met"  # the LTD line does not count
-    applied = {p["id"] for p in data["applied"]}  # type: ignore[attr-defined]
-    assert {"ltd-morning", "level:gold", "points"} <= applied
+    lines = {ln["line"]: ln for ln in data["lines"]}  # type: ignore[attr-defined]
+    assert lines["coffee-10"]["amounts"]["activities"] == "72.00"  # 36.00 × 2
+    assert lines["coffee-10"]["family"] == "limited_time"
+    assert lines["coffee-10#list"]["quantity"] == 1
+    assert lines["coffee-10#list"]["family"] == "regular"
+    # the regular unit (45.90) and the mug (59.00) reach "spend 100 save 10"
+    applied = {p["id"]: p for p in data["applied"]}  # type: ignore[attr-defined]
+    assert set(applied["r-100-10"]["allocation"]) == {"coffee-10#list", "mug-white"}
+    assert {"ltd-morning", "level:gold", "points"} <= set(applied)
 
 
 def test_outside_the_recurrence_the_list_price_returns() -> None:

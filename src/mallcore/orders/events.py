@@ -113,3 +113,24 @@ class SurplusPaymentReceived(Event):
     fen: int
     refund_number: str
     order_status: str
+
+
+@attrs.frozen
+class DepositPaid(Event):
+    """PRE-6: the deposit of a deposit pre-sale order was paid; the balance is due
+    inside its window."""
+
+    transaction_id: str
+    fen: int
+    balance_fen: int
+    balance_ends_at: datetime
+
+
+@attrs.frozen
+class DepositSettled(Event):
+    """PRE-6: the deposit's fate once the balance was missed or the merchant refunded it:
+    ``outcome`` is ``forfeited`` or ``refunded``."""
+
+    outcome: str
+    refunded_fen: int
+    forfeited_fen: int

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import attrs
 
@@ -23,7 +23,9 @@ from mallcore.guards import aware, whole
 from mallcore.money import allocate, format_yuan
 from mallcore.orders import events as ev
 from mallcore.orders.aftersales import EDGES, AfterSale, AfterSaleKind, AfterSaleStatus
+from mallcore.orders.deposits import DepositSteps
 from mallcore.orders.payments import Payment, PaymentMethod, PaymentPart, split_by_method
+from mallcore.orders.presale import DepositState, OrderDeposit, ShipTerms
 from mallcore.orders.refunds import Refund, RefundLeg, RefundStatus
 from mallcore.orders.status import ALLOWED, CloseReason, LogisticsStatus, OrderStatus
 from mallcore.pricing.breakdown import PriceBreakdown, Stage
@@ -56,6 +58,9 @@ class OrderLine:
     needs_shipping: bool = True
     stock_strategy: StockStrategy = StockStrategy.AT_ORDER
     earned_points: int = 0  # PTS-1, granted on completion
+    campaign: str = ""  # the flash sale / limited-time discount / pre-sale that priced it
+    ship_terms: ShipTerms | None = None  # PRE-3, a pre-sale line's ship-date rule
+    ship_from: date | None = None  # PRE-3, set when the order is paid in full
 
     @property
     def priced_fen(self) -> int:
@@ -113,24 +118,29 @@ def lines_from_breakdown(
     strategies: Mapping[str, StockStrategy] | None = None,
     needs_shipping: Mapping[str, bool] | None = None,
     earned_points: Mapping[str, int] | None = None,
+    ship_terms: Mapping[str, ShipTerms] | None = None,
 ) -> tuple[OrderLine, ...]:
-    """Freeze a priced cart's lines onto an order, each stage's amount kept (PIPE-3)."""
+    """Freeze a priced cart's lines onto an order, each stage's amount kept (PIPE-3);
+    ``ship_terms`` by line id for pre-sale lines (PRE-3)."""
     strategies = strategies or {}
     needs_shipping = needs_shipping or {}
     earned_points = earned_points or {}
+    ship_terms = ship_terms or {}
     return tuple(
         OrderLine(
             line.line_id, line.sku_id, line.product_id, line.quantity, line.fen,
             line.family, needs_shipping.get(line.sku_id, True),
             strategies.get(line.sku_id, StockStrategy.AT_ORDER),
-            earned_points.get(line.line_id, 0),
+            earned_points.get(line.line_id, 0), line.priced_by,
+            ship_terms.get(line.line_id),
         )
         for line in breakdown.lines
     )
 
 
-class Order:
-    """One order; see the module docstring for what it guards."""
+class Order(DepositSteps):
+    """One order; see the module docstring for what it guards.  Deposit pre-sale
+    steps (PRE-6) come from ``orders.deposits.DepositSteps``."""
 
     def __init__(
         self,
@@ -147,6 +157,7 @@ class Order:
         policy: OrderPolicy | None = None,
         address: Address | None = None,
         activity_types: frozenset[str] = frozenset(),
+        deposit: OrderDeposit | None = None,
     ) -> None:
         aware(placed_at, "placed_at")
         if not number or not customer_id:
@@ -188,6 +199,11 @@ class Order:
         self._surplus: list[Payment] = []
         self.withdrawn: dict[str, int] = {line.line_id: 0 for line in lines}
         self.version = 0
+        self.deposit = deposit  # PRE-6, a deposit pre-sale order (orders.presale)
+        if deposit is not None and deposit.deposit_fen > sum(self.due.values()):
+            raise NotAllowed(f"deposit of order {number}",
+                             f"{format_yuan(deposit.deposit_fen)} is more than the goods "
+                             f"{format_yuan(sum(self.due.values()))}", rule="PRE-6")
         self.events: list[ev.Event] = [
             ev.OrderPlaced(number, placed_at, customer_id, self.payable_fen)
         ]
@@ -207,14 +223,17 @@ class Order:
         first_order: bool = False,
         policy: OrderPolicy | None = None,
         address: Address | None = None,
+        ship_terms: Mapping[str, ShipTerms] | None = None,
+        deposit: OrderDeposit | None = None,
     ) -> Order:
         """An order from a priced cart: the breakdown is frozen onto its lines."""
         lines = lines_from_breakdown(breakdown, strategies=strategies,
-                                     needs_shipping=needs_shipping, earned_points=earned_points)
+                                     needs_shipping=needs_shipping, earned_points=earned_points,
+                                     ship_terms=ship_terms)
         return cls(number, customer_id, lines, shipping_fen=breakdown.shipping_fen[-1],
                    placed_at=now, currency=breakdown.currency,
                    points_spent=breakdown.points_used, coupon_id=coupon_id,
-                   first_order=first_order, policy=policy, address=address,
+                   first_order=first_order, policy=policy, address=address, deposit=deposit,
                    activity_types=frozenset(
                        {p.kind for p in breakdown.applied_in(Stage.ACTIVITIES)}
                        | {f for f in breakdown.families if f != "regular"}
@@ -337,6 +356,11 @@ class Order:
                 f"would make the {'goods' if goods + goods_delta < 0 else 'shipping'} "
                 "negative; the total stays ≥ 0", rule="ORD-3",
             )
+        if self.deposit is not None and goods + goods_delta < self.deposit.deposit_fen:
+            raise NotAllowed(
+                f"price adjustment of order {self.number}",
+                f"would take the goods below the deposit {format_yuan(self.deposit.deposit_fen)}",
+                rule="PRE-6")
         before = self.payable_fen
         if goods_delta:
             weights = dict(self.due)
@@ -365,24 +389,32 @@ class Order:
         amount no longer pays the order (ORD-3).
         """
         aware(now)
-        self._require("pay", OrderStatus.PENDING_PAYMENT, rule="ORD-2")
+        self._require("pay", OrderStatus.PENDING_PAYMENT, OrderStatus.DEPOSIT_PAID, rule="ORD-2")
         payment = Payment(transaction_id, tuple(parts), now, confirmed_by_merchant)
         if not transaction_id:
             raise InvalidInput("payment", "needs a transaction id", rule="ORD-2")
         if not payment.parts and self.payable_fen:
             raise InvalidInput("payment", "needs at least one part", rule="ORD-2")
+        if self.deposit is not None:
+            return self._pay_deposit_order(payment, now)
         if payment.fen != self.payable_fen:
             rule = "ORD-3" if self.adjustments else "ORD-2"
             raise NotAllowed(
                 f"payment of {format_yuan(payment.fen)} for order {self.number}",
                 f"the amount due is {format_yuan(self.payable_fen)}", rule=rule,
             )
+        self._paid_in_full(payment, now)
+        return payment
+
+    def _paid_in_full(self, payment: Payment, now: datetime) -> None:
         self.payments.append(payment)
         self.paid_at = now
+        self.lines = tuple(  # PRE-3: pre-sale lines learn their ship date
+            attrs.evolve(line, ship_from=line.ship_terms.ship_date(now))
+            if line.ship_terms is not None else line for line in self.lines)
         self._move(OrderStatus.PAID, "pay")
-        self.events.append(ev.OrderPaid(self.number, now, transaction_id, payment.fen,
-                                        confirmed_by_merchant))
-        return payment
+        self.events.append(ev.OrderPaid(self.number, now, payment.transaction_id, payment.fen,
+                                        payment.confirmed_by_merchant))
 
     def refuse_paid_without_stock(self, refund_number: str, now: datetime) -> Refund | None:
         """ORD-9: paid under the pay-time strategy for stock that is gone.
@@ -390,8 +422,12 @@ class Order:
         The payment stands recorded; the order closes and the whole amount goes
         back. Caught, not silently oversold.
         """
-        self._require("refuse for lack of stock", OrderStatus.PAID, rule="ORD-9")
+        self._require("refuse for lack of stock", OrderStatus.PAID, OrderStatus.DEPOSIT_PAID,
+                      rule="ORD-9")
         refund = self._full_refund(refund_number, "out_of_stock", now)
+        if self.status is OrderStatus.DEPOSIT_PAID:
+            assert self.deposit is not None
+            self.deposit.move(DepositState.REFUNDED, now)
         self._close(CloseReason.OUT_OF_STOCK, now)
         return refund
 
@@ -437,7 +473,8 @@ class Order:
     ) -> Shipment:
         """Ship some or all of the remaining units (ORD-4); the last one moves to shipped."""
         aware(now)
-        self._require("ship", OrderStatus.PAID, rule="ORD-4")
+        self._require("ship", OrderStatus.PAID,
+                      rule="PRE-6" if self.status is OrderStatus.DEPOSIT_PAID else "ORD-4")
         if self.cancellation_request is not None:
             raise NotAllowed(f"order {self.number}", "the buyer asked to cancel; decide first",
                              rule="ORD-8")
@@ -510,6 +547,9 @@ class Order:
         if reason is CloseReason.PAYMENT_TIMEOUT and not self.due_for_closing(now):
             raise NotAllowed(f"closing order {self.number} for timeout",
                              "the payment time has not run out", rule="ORD-6")
+        if self.deposit is not None:
+            self.deposit.check_cancel(self.number)
+            self.deposit.move(DepositState.CANCELLED, now)
         self._close(reason, now)
 
     def merchant_cancel(self, *, refund_number: str | None, now: datetime) -> Refund | None:
@@ -828,11 +868,19 @@ class Order:
                                                       refund.transaction_id))
 
     def _full_refund(self, number: str, cause: str, now: datetime) -> Refund | None:
-        """Everything paid and not yet refunded goes back; nothing to give back, no refund."""
-        by_line = {line_id: self.due[line_id] - self.refunded_of_line(line_id)
-                   for line_id in self.due}
+        """Everything paid and not yet refunded goes back; nothing to give back, no refund.
+
+        Only a deposit paid (PRE-6): the deposit, spread over the lines by what each is
+        due (it is never more than the goods, ``Order.__init__``)."""
+        if self.status is OrderStatus.DEPOSIT_PAID:
+            weights = {k: v - self.refunded_of_line(k) for k, v in self.due.items()}
+            by_line = allocate(self.paid_fen - self.refunded_fen, weights)
+            shipping = 0
+        else:
+            by_line = {line_id: self.due[line_id] - self.refunded_of_line(line_id)
+                       for line_id in self.due}
+            shipping = self.shipping_due - self.refunded_shipping
         by_line = {k: v for k, v in by_line.items() if v}
-        shipping = self.shipping_due - self.refunded_shipping
         if not by_line and not shipping:
             return None
         return self._new_refund(number, cause, by_line, shipping, now)

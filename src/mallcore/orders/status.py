@@ -7,6 +7,7 @@ import enum
 
 class OrderStatus(enum.StrEnum):
     PENDING_PAYMENT = "pending_payment"
+    DEPOSIT_PAID = "deposit_paid"  # PRE-6: deposit paid, awaiting the balance; not shippable
     PAID = "paid"  # awaiting shipment
     SHIPPED = "shipped"  # awaiting receipt
     COMPLETED = "completed"
@@ -15,8 +16,14 @@ class OrderStatus(enum.StrEnum):
 
 #: ORD-1, plus one reading: an order whose every fen has been refunded is closed
 #: (from paid, shipped or completed), so nothing more can be refunded or shipped.
+#: PRE-6 (deposit pre-sales, beyond the source): pending payment → deposit paid (the
+#: deposit) → paid (the balance, inside its window); a deposit-paid order closes when
+#: the balance is missed (deposit forfeited or refunded) or the deposit is refunded.
 ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CLOSED}),
+    OrderStatus.PENDING_PAYMENT: frozenset(
+        {OrderStatus.DEPOSIT_PAID, OrderStatus.PAID, OrderStatus.CLOSED}
+    ),
+    OrderStatus.DEPOSIT_PAID: frozenset({OrderStatus.PAID, OrderStatus.CLOSED}),
     OrderStatus.PAID: frozenset({OrderStatus.SHIPPED, OrderStatus.CLOSED}),
     OrderStatus.SHIPPED: frozenset({OrderStatus.COMPLETED, OrderStatus.CLOSED}),
     OrderStatus.COMPLETED: frozenset({OrderStatus.CLOSED}),
@@ -33,6 +40,8 @@ class CloseReason(enum.StrEnum):
     FULLY_REFUNDED = "fully_refunded"
     OUT_OF_STOCK = "out_of_stock"  # paid under the pay-time strategy, stock gone (ORD-9)
     ITEMS_WITHDRAWN = "items_withdrawn"  # every unit refunded before it shipped
+    BALANCE_MISSED = "balance_missed"  # PRE-6: deposit forfeited or refunded, per the terms
+    DEPOSIT_REFUNDED = "deposit_refunded"  # PRE-6: the merchant refunded the deposit
 
 
 class LogisticsStatus(enum.StrEnum):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 import attrs
 
@@ -34,7 +34,9 @@ __all__ = [
 ]
 
 #: ORD-1, in lifecycle order: 未付款, 待发货 (paid), 已发货 (awaiting receipt), 已完成, 已关闭.
-ORDER_STATUSES: tuple[str, ...] = ("pending_payment", "paid", "shipped", "completed", "closed")
+ORDER_STATUSES: tuple[str, ...] = (
+    "pending_payment", "deposit_paid", "paid", "shipped", "completed", "closed",
+)
 #: ORD-4: 未发货, 部分发货, 已发货, 已签收.
 LOGISTICS_STATUSES: tuple[str, ...] = ("not_shipped", "partially_shipped", "shipped", "signed")
 #: CAT-1 product kinds: 实物 / 虚拟.
@@ -102,7 +104,8 @@ class OrderSummary:
 
     Attributes:
         number: the order number (订单编号), unique in the shop.
-        status: ORD-1 — ``pending_payment`` (未付款), ``paid`` (待发货, awaiting
+        status: ORD-1 — ``pending_payment`` (未付款), ``deposit_paid`` (PRE-6:
+            deposit paid, awaiting the balance), ``paid`` (待发货, awaiting
             shipment), ``shipped`` (已发货, awaiting receipt), ``completed``
             (已完成), ``closed`` (已关闭).
         logistics: ORD-4 — ``not_shipped``, ``partially_shipped``, ``shipped``,
@@ -125,6 +128,8 @@ class OrderSummary:
         open_after_sales: after-sales applications awaiting a merchant decision.
         refund_requested: the buyer asked to cancel and refund (退单申请, ORD-8)
             and the merchant has not decided yet.
+        ship_from: PRE-3 — the earliest date a pre-sale line ships from (set at
+            payment), ``None`` when nothing waits for a ship date.
     """
 
     number: str
@@ -149,6 +154,7 @@ class OrderSummary:
     sku_ids: frozenset[str] = attrs.field(default=frozenset(), converter=text_set)
     open_after_sales: int = 0
     refund_requested: bool = False
+    ship_from: date | None = None
 
     def __attrs_post_init__(self) -> None:
         rule = "ORD-10"

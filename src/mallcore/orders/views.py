@@ -58,4 +58,5 @@ def summarize(order: Order, catalog: Catalog | None = None) -> OrderSummary:
         sku_ids=frozenset(line.sku_id for line in order.lines),
         open_after_sales=sum(1 for c in order.after_sales if c.status is AfterSaleStatus.REQUESTED),
         refund_requested=order.cancellation_request is not None,
+        ship_from=order.ship_from,
     )

@@ -17,6 +17,7 @@ from mallcore.money import Money, format_yuan, from_fen
 from mallcore.pricing.reasons import SkipReason
 
 if TYPE_CHECKING:
+    from mallcore.pricing.buyer import Buyer
     from mallcore.pricing.cart import CartLine
 
 
@@ -72,6 +73,10 @@ class LineAmounts:
     quantity: int
     family: str
     fen: tuple[int, ...]
+    #: the id of the line rule (flash sale, limited-time, pre-sale) that priced it, or ""
+    priced_by: str = ""
+    #: the cart line it came from: itself, or the line it was split from (LTD-2 mode (b))
+    source: str = ""
 
     def amount(self, stage: Stage, currency: str = "CNY") -> Money:
         return from_fen(self.fen[stage.position], currency)
@@ -143,6 +148,12 @@ class PriceBreakdown:
     skipped_records: tuple[SkippedRecord, ...]
     gifts: tuple[Gift, ...]
     points_used: int = 0
+    #: per line, the id of the line rule that priced it ("" for none)
+    priced_by: tuple[str, ...] = ()
+    #: per line, the id of the cart line it came from (``()``: each is its own)
+    sources: tuple[str, ...] = ()
+    #: whom the cart was priced for (``None`` when built by hand)
+    buyer: Buyer | None = None
 
     @functools.cached_property
     def applied(self) -> tuple[AppliedPromotion, ...]:
@@ -164,10 +175,29 @@ class PriceBreakdown:
     def lines(self) -> tuple[LineAmounts, ...]:
         """Each line's amount after each stage, so a later partial refund is exact."""
         per_line = tuple(zip(*self.stage_fen, strict=True))
+        count = len(self.cart_lines)
+        priced_by = self.priced_by or ("",) * count
+        sources = self.sources or tuple(line.line_id for line in self.cart_lines)
         return tuple(
-            LineAmounts(line.line_id, line.sku_id, line.product_id, line.quantity, family, fen)
-            for line, family, fen in zip(self.cart_lines, self.families, per_line, strict=True)
+            LineAmounts(line.line_id, line.sku_id, line.product_id, line.quantity, family, fen,
+                        rule, source)
+            for line, family, fen, rule, source in zip(
+                self.cart_lines, self.families, per_line, priced_by, sources, strict=True)
         )
+
+    def source_lines(self) -> tuple[CartLine, ...]:
+        """The cart as it was given: lines split at stage 1 (LTD-2 mode (b)) joined
+        back under their own id, with their whole quantity."""
+        if not self.sources:
+            return self.cart_lines
+        quantities: dict[str, int] = {}
+        first: dict[str, CartLine] = {}
+        for line, source in zip(self.cart_lines, self.sources, strict=True):
+            quantities[source] = quantities.get(source, 0) + line.quantity
+            if line.line_id == source:
+                first[source] = line
+        return tuple(attrs.evolve(line, quantity=quantities[source])
+                     for source, line in first.items())
 
     # -- totals ---------------------------------------------------------------
     def total_fen(self, stage: Stage) -> int:

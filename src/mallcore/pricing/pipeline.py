@@ -36,7 +36,7 @@ from mallcore.pricing.breakdown import (
 )
 from mallcore.pricing.buyer import GUEST, Buyer
 from mallcore.pricing.cart import Cart, CartLine
-from mallcore.pricing.line_rules import LinePrice, LinePriceRule, LineSkip
+from mallcore.pricing.line_rules import LinePrice, LinePriceRule, LineSkip, price_lines
 from mallcore.pricing.reasons import SkipReason
 from mallcore.pricing.selection import Candidate, Measurable, choose
 from mallcore.promotions.activities import Activity, FreeShipping, GiftCoupons
@@ -175,8 +175,14 @@ class PricingPipeline:
         list_amounts = [line.unit_fen * line.quantity for line in lines]
         amounts = list(list_amounts)
         stacking = [REGULAR] * len(lines)
+        priced_by = [""] * len(lines)
 
-        self._line_rules(cart, buyer, now, amounts, stacking, ledger)
+        units = self._line_rules(cart, buyer, now, amounts, stacking, ledger, priced_by)
+        sources: tuple[str, ...] = ()
+        if units:  # LTD-2 mode (b): the activity units and the regular units part ways
+            cart, sources = _split(cart, units, list_amounts, amounts, stacking, priced_by)
+            lines = cart.lines
+            ledger.ids = [line.line_id for line in lines]
         joining = _Joining(stacking)
         after_rules = list(amounts)
         shipping = cart.shipping_fen
@@ -207,21 +213,27 @@ class PricingPipeline:
             tuple(ledger.skipped),
             tuple(ledger.gifts),
             points_used,
+            tuple(priced_by) if any(priced_by) else (),
+            sources,
+            buyer,
         )
 
     # ----------------------------------------------------------- stage 1a
     def _line_rules(
         self, cart: Cart, buyer: Buyer, now: datetime, amounts: list[int],
-        stacking: list[Stacking], ledger: _Ledger,
-    ) -> None:
+        stacking: list[Stacking], ledger: _Ledger, priced_by: list[str],
+    ) -> dict[int, int]:
+        """Stage 1a; returns, for lines only partly at the activity price, how many
+        of their units are (the pipeline then splits them, ``_split``)."""
         if not self.line_rules:
-            return
+            return {}
         owner: dict[int, LinePriceRule] = {}
         priced: dict[int, LinePrice] = {}
         skips: dict[str, tuple[LinePriceRule, LineSkip, tuple[str, ...]]] = {}
         for rule in self.line_rules:
+            outcomes = price_lines(rule, cart.lines, buyer, now)
             for i, line in enumerate(cart.lines):
-                outcome = rule.price_line(line, buyer, now)
+                outcome = outcomes[i]
                 if outcome is None:
                     continue
                 if isinstance(outcome, LineSkip):
@@ -234,6 +246,7 @@ class PricingPipeline:
                         f"amount {format_yuan(amounts[i])}",
                         rule="PIPE-1",
                     )
+                _check_units(rule.id, line, outcome)
                 current = priced.get(i)
                 if current is not None and current.amount_fen <= outcome.amount_fen:
                     loser, winner = rule, owner[i]
@@ -249,10 +262,14 @@ class PricingPipeline:
                     SkipReason.EXCLUSIVE, f"line {line.line_id} priced by {winner.id}"),
                     (winner.id,)))
         by_rule: dict[str, dict[int, int]] = {}
+        units: dict[int, int] = {}
         for i, outcome in priced.items():
             saving = amounts[i] - outcome.amount_fen
             by_rule.setdefault(owner[i].id, {})[i] = saving
             stacking[i] = outcome.stacking
+            priced_by[i] = owner[i].id
+            if outcome.units is not None and outcome.units < cart.lines[i].quantity:
+                units[i] = outcome.units
         for rule in self.line_rules:
             savings = by_rule.get(rule.id)
             if savings:
@@ -267,6 +284,7 @@ class PricingPipeline:
                 _, skip, related = skips[rule.id]
                 ledger.skip(Stage.ACTIVITIES, rule.id, rule.name, rule.kind, skip.reason,
                             skip.detail, related)
+        return units
 
     # ----------------------------------------------------------- stage 1b
     def _activities(
@@ -658,6 +676,70 @@ class _Joining:
             found = sum(1 << i for i in self.positions(kind))
             self._masks[kind] = found
         return found
+
+
+def _check_units(rule_id: str, line: CartLine, outcome: LinePrice) -> None:
+    """A partial line price (``units``) must leave the other units at the list price."""
+    units = outcome.units
+    if units is None:
+        return
+    if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= line.quantity:
+        raise NotAllowed(f"line price from {rule_id!r}",
+                         f"{units!r} units at the activity price is not between 1 and the "
+                         f"line's {line.quantity}", rule="PIPE-1")
+    activity_part = outcome.amount_fen - (line.quantity - units) * line.unit_fen
+    if activity_part < 0:
+        raise NotAllowed(f"line price from {rule_id!r}",
+                         f"{format_yuan(outcome.amount_fen)} is less than the "
+                         f"{line.quantity - units} units left at the list price", rule="PIPE-1")
+
+
+#: The id of the regular part of a split line: ``<line id>#list``.
+SPLIT_SUFFIX = "#list"
+
+
+def _split(
+    cart: Cart, units: dict[int, int], list_amounts: list[int], amounts: list[int],
+    stacking: list[Stacking], priced_by: list[str],
+) -> tuple[Cart, tuple[str, ...]]:
+    """Split each line only partly at its activity price (LTD-2 mode (b)) in two: the
+    activity units keep the line id, the family and the stage-1a saving; the other
+    units become a regular line ``<id>#list`` at the list price, which later stages
+    treat like any other regular line.  The four lists are rewritten in place; the
+    amounts of the two parts add up to the line's, to the fen (PIPE-3)."""
+    taken = {line.line_id for line in cart.lines}
+    lines: list[CartLine] = []
+    out_list: list[int] = []
+    out_amounts: list[int] = []
+    out_stacking: list[Stacking] = []
+    out_rules: list[str] = []
+    sources: list[str] = []
+    for i, line in enumerate(cart.lines):
+        n = units.get(i)
+        if n is None:
+            lines.append(line)
+            out_list.append(list_amounts[i])
+            out_amounts.append(amounts[i])
+            out_stacking.append(stacking[i])
+            out_rules.append(priced_by[i])
+            sources.append(line.line_id)
+            continue
+        rest = line.quantity - n
+        rest_fen = rest * line.unit_fen
+        regular_id = line.line_id + SPLIT_SUFFIX
+        while regular_id in taken:
+            regular_id += SPLIT_SUFFIX
+        taken.add(regular_id)
+        lines += [attrs.evolve(line, quantity=n),
+                  attrs.evolve(line, quantity=rest, line_id=regular_id)]
+        out_list += [n * line.unit_fen, rest_fen]
+        out_amounts += [amounts[i] - rest_fen, rest_fen]
+        out_stacking += [stacking[i], REGULAR]
+        out_rules += [priced_by[i], ""]
+        sources += [line.line_id, line.line_id]
+    list_amounts[:], amounts[:], stacking[:], priced_by[:] = (
+        out_list, out_amounts, out_stacking, out_rules)
+    return attrs.evolve(cart, lines=lines), tuple(sources)
 
 
 def _sum_at(mask: int, amounts: Sequence[int]) -> int:

@@ -44,6 +44,7 @@ class Conflict:
     second: str
     sku: str | None  # None for two pre-sales in progress together
     rule: str
+    skus: tuple[str, ...] = ()  # every SKU the two share, sorted (``sku`` is the first)
 
     def describe(self) -> str:
         what = f"both sell SKU {self.sku!r}" if self.sku else "would both be in progress"
@@ -71,7 +72,8 @@ def find_conflicts(campaigns: Iterable[SkuCampaign]) -> list[Conflict]:
         shared = sorted(a.skus & b.skus)
         both_presale = a.kind == b.kind == PRE_SALE.family
         if (shared or both_presale) and a.window.overlaps(b.window):
-            found.append(Conflict(a.id, b.id, shared[0] if shared else None, _rule(a.kind, b.kind)))
+            found.append(Conflict(a.id, b.id, shared[0] if shared else None,
+                                  _rule(a.kind, b.kind), tuple(shared)))
     return found
 
 

@@ -10,12 +10,15 @@ member discount and points (PIPE-5).
 Readings, documented here once:
 
 * **Limit counting.**  ``PurchaseHistory(activity_id, customer_id, key)`` returns
-  the units the person already bought in this activity (every order, discounted
-  or not), the key being the product id (default, "每人每种商品") or the SKU id
-  (``LimitPer.SKU``).  Mode (a) ``ALL_OR_NOTHING``: an order that would take the
-  person past N gets no discount at all (earlier orders are paid and stay as they
-  were).  Mode (b) ``FIRST_N``: the first N units are discounted, the rest pay the
-  list price.  Mode (c) ``FIRST_N_ONLY``: an order past N cannot be placed.
+  the units the person already bought *at this discount* (every order submitted
+  and not closed unpaid; ``limited_time_checkout`` keeps that count), the key
+  being the product id (default, "每人每种商品") or the SKU id (``LimitPer.SKU``).
+  Mode (a) ``ALL_OR_NOTHING``: an order that would take the person past N gets no
+  discount at all (earlier orders are paid and stay as they were).  Mode (b)
+  ``FIRST_N``: the first N units are discounted, the rest pay the list price as
+  *regular* units (``LinePrice.units``: the pipeline splits the line, so coupons
+  and activities still reach them, PIPE-5).  Mode (c) ``FIRST_N_ONLY``: an order
+  past N cannot be placed.
 * **Mode (c) and the pipeline.**  The pipeline refuses nothing itself, so a line
   past the limit is a ``LineSkip(LIMIT_REACHED)`` (full price, explained) and the
   order service calls ``LimitedTimeRule.check_order`` before creating the order;
@@ -32,7 +35,10 @@ Readings, documented here once:
 * **A setting that no longer fits** the SKU's current price (price lowered below a
   reduction or a fixed price since configuring) leaves the line at its price:
   ``LineSkip(NOTHING_TO_DISCOUNT)`` naming LTD-3.
-* **Activity stock** (LTD-4) is validated here; reserving it is the inventory's job.
+* **Activity stock** (LTD-4) is validated here; with ``stock`` (the ``FlashStock``
+  port, under ``stock_key(id)``) a line whose discounted units the stock cannot
+  cover is skipped (``LIMIT_REACHED``), as flash sales do.  Holding, selling and
+  giving it back is ``promotions.limited_time_checkout``.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from mallcore.pricing.buyer import Buyer
 from mallcore.pricing.cart import Cart, CartLine
 from mallcore.pricing.line_rules import LinePrice, LineSkip
 from mallcore.pricing.reasons import SkipReason
+from mallcore.promotions.flash_stock import FlashStock
 from mallcore.promotions.limited_time_config import (
     LimitedTimeDiscount,
     LimitMode,
@@ -82,6 +89,7 @@ __all__ = [
     "check_no_conflicts",
     "conflicts",
     "discounted_fen",
+    "stock_key",
 ]
 
 #: ``(activity_id, customer_id, product_or_sku_id) -> units already bought`` (LTD-2).
@@ -90,6 +98,13 @@ PurchaseHistory = Callable[[str, str, str], int]
 TagsOf = Callable[[str], AbstractSet[str]]
 
 KIND = "limited_time"
+
+
+def stock_key(discount_id: str) -> str:
+    """The "sale" a discount's activity stock is kept under in a ``FlashStock``
+    (LTD-4): prefixed, so a flash sale and a discount with the same id never share
+    stock when they share a store."""
+    return f"ltd:{discount_id}"
 
 
 def _describe(obj: object) -> str:
@@ -127,12 +142,18 @@ class LimitedTimeRule:
     history: PurchaseHistory | None = None
     tags_of: TagsOf | None = None
     cart_lines: tuple[CartLine, ...] = attrs.field(default=(), converter=_lines)
+    #: LTD-4: where the activity stock is counted (the flash-stock port); ``None``
+    #: prices without looking at it (quotes, tests).
+    stock: FlashStock | None = attrs.field(default=None, eq=False)
 
     def __attrs_post_init__(self) -> None:
         d = self.discount
         if not isinstance(d, LimitedTimeDiscount):
             raise InvalidConfiguration("limited-time rule", f"{d!r} is not a discount",
                                        rule="LTD-3")
+        if self.stock is not None:
+            for item in d.items:  # a no-op when already loaded with the same numbers
+                self.stock.load(stock_key(d.id), item.sku_id, item.stock)
         if d.limit is not None and self.history is None:
             raise InvalidConfiguration(f"limited-time discount {d.id!r}",
                                        "has a per-person limit but no purchase history",
@@ -191,8 +212,12 @@ class LimitedTimeRule:
                 return share
             discounted, note = share
             detail += note
+        short = self._stock_short(line.sku_id, discounted)
+        if short:
+            return LineSkip(SkipReason.LIMIT_REACHED, short)
         amount = discounted * unit.price + (quantity - discounted) * line.unit_fen
-        return LinePrice(amount, LIMITED_TIME, detail)
+        return LinePrice(amount, LIMITED_TIME, detail,
+                         units=discounted if discounted < quantity else None)
 
     def check_order(self, cart: Cart | Iterable[CartLine], buyer: Buyer, now: datetime
                     ) -> None:
@@ -252,6 +277,17 @@ class LimitedTimeRule:
         except InvalidConfiguration as exc:
             return f"{exc.refused}: {exc.reason} at its current price [LTD-3]"
         return _Unit(line, item, raw, apply_rounding(raw, self.discount.rounding))
+
+    def _stock_short(self, sku_id: str, units: int) -> str:
+        """LTD-4: why the activity stock cannot cover ``units`` ("" when it can)."""
+        if self.stock is None:
+            return ""
+        left = self.stock.remaining(stock_key(self.discount.id), sku_id)
+        if left >= units:
+            return ""
+        if left <= 0:
+            return f"{sku_id}: the activity stock is sold out [LTD-4]"
+        return f"{sku_id}: only {left} units of activity stock left, {units} asked [LTD-4]"
 
     def _bought(self, customer_id: str, key: str) -> int:
         assert self.history is not None

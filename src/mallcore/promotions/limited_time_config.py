@@ -14,6 +14,7 @@ from mallcore._convert import frozen
 from mallcore.errors import CurrencyMismatch, InvalidConfiguration
 from mallcore.guards import identifier, text, whole
 from mallcore.pricing.cart import CartLine
+from mallcore.promotions.conflicts import find_conflicts
 from mallcore.promotions.limited_time_price import LimitedTimeItem, Rounding
 from mallcore.promotions.scope import EVERYONE, CustomerScope
 from mallcore.promotions.stacking import LIMITED_TIME
@@ -147,23 +148,21 @@ def conflicts(discounts: Iterable[LimitedTimeDiscount]) -> list[tuple[str, str, 
     windows overlap; ``id_a`` comes before ``id_b`` in ``discounts``.  Sorted by SKU,
     then by position.  Non-overlapping windows are fine.  Two discounts with one id
     are refused (``InvalidConfiguration``): they could not be told apart.
+
+    The finding is ``promotions.conflicts.find_conflicts``, the one cross-family
+    finder (LTD-6 lives there); this is its limited-time view, one row per SKU.
     """
     listed = list(discounts)
-    seen: set[str] = set()
-    by_sku: dict[str, list[int]] = {}
+    position: dict[str, int] = {}
     for i, d in enumerate(listed):
-        if d.id in seen:
+        if d.id in position:
             raise InvalidConfiguration("limited-time discounts", f"two share the id {d.id!r}",
                                        rule="LTD-6")
-        seen.add(d.id)
-        for sku in d.skus:
-            by_sku.setdefault(sku, []).append(i)
+        position[d.id] = i
     found: list[tuple[str, int, int]] = []
-    for sku, holders in by_sku.items():
-        for x, i in enumerate(holders):
-            for j in holders[x + 1:]:
-                if listed[i].window.overlaps(listed[j].window):
-                    found.append((sku, i, j))
+    for conflict in find_conflicts(listed):
+        i, j = sorted((position[conflict.first], position[conflict.second]))
+        found += [(sku, i, j) for sku in conflict.skus]
     found.sort()
     return [(sku, listed[i].id, listed[j].id) for sku, i, j in found]
 

@@ -14,22 +14,32 @@ from datetime import datetime
 import attrs
 
 from mallcore.catalog import Catalog, StockStrategy
-from mallcore.errors import LimitReached, NotAllowed
+from mallcore.errors import InvalidInput, LimitReached, NotAllowed
 from mallcore.orders.aftersales import AfterSaleKind, AfterSaleStatus
 from mallcore.orders.batch_shipping import BatchReport, ShipRow, apply_batch, parse_batch
 from mallcore.orders.order import Address, DeliveryMethod, Order, OrderPolicy, ReceiptBy
 from mallcore.orders.payments import PaymentMethod, PaymentPart
+from mallcore.orders.presale import OrderDeposit, ShipTerms
 from mallcore.orders.refunds import Refund, RefundStatus
 from mallcore.orders.status import CloseReason, OrderStatus
 from mallcore.ports import EventPublisher, NumberSource, UnitOfWork
 from mallcore.pricing.breakdown import PriceBreakdown
 from mallcore.services._uow import run as _run
-from mallcore.services.flash_checkout import FlashCheckout
+from mallcore.services.campaign_checkout import CampaignCheckout, Ref
 from mallcore.services.vouchers import issue_for_order
 from mallcore.vouchers import VoucherCatalog
 
 
 # ---------------------------------------------------------------------- placing
+def _checkout(flash: CampaignCheckout | None,
+              campaigns: CampaignCheckout | None) -> CampaignCheckout | None:
+    """``campaigns=`` is the name; ``flash=`` (its first name) still works."""
+    if flash is not None and campaigns is not None and flash is not campaigns:
+        raise InvalidInput("campaign checkout", "give campaigns= or flash=, not both",
+                           rule="PIPE-5")
+    return campaigns if campaigns is not None else flash
+
+
 def is_first_order(uow: UnitOfWork, customer_id: str) -> bool:
     """ACT-5: a first-order customer has never had an order paid."""
     return not uow.orders.has_paid_order(customer_id)
@@ -40,18 +50,27 @@ def place_order(
     catalog: Catalog, now: datetime, coupon_id: str | None = None,
     address: Address | None = None, policy: OrderPolicy | None = None,
     earned_points: Mapping[str, int] | None = None, publisher: EventPublisher | None = None,
-    flash: FlashCheckout | None = None,
+    flash: CampaignCheckout | None = None, campaigns: CampaignCheckout | None = None,
 ) -> str:
     """Create an order from a priced cart (ORD-9, PTS-4, CPN-4, ACT-5).
 
     In one unit of work: reserve the stock of lines whose product reduces stock
     at order time; spend the points used; consume the coupon; record whether this
-    is the buyer's first order.  Any refusal leaves none of them done.
+    is the buyer's first order.  With ``campaigns``: refuse a limited-time order
+    past a mode (c) limit (LTD-2), copy the pre-sale ship dates and deposit onto
+    the order (PRE-3, PRE-6), and, last, use the limits and hold the flash and
+    activity stock (FS-2, FS-5, LTD-2, LTD-4).  Any refusal leaves none of them done.
     """
-    if flash is not None and (timeout := flash.payment_timeout(breakdown)) is not None:
+    checkout = _checkout(flash, campaigns)
+    if checkout is not None and (timeout := checkout.payment_timeout(breakdown)) is not None:
         policy = attrs.evolve(policy or OrderPolicy(), payment_timeout=timeout)  # FS-3
 
     def work() -> str:
+        ship_terms: dict[str, ShipTerms] = {}
+        deposit: OrderDeposit | None = None
+        if checkout is not None:
+            checkout.check(breakdown, customer_id, now)
+            ship_terms, deposit = checkout.order_terms(breakdown)
         number = numbers.next("O")
         strategies = {}
         needs_shipping = {}
@@ -63,6 +82,7 @@ def place_order(
             number, customer_id, breakdown, now=now, strategies=strategies,
             needs_shipping=needs_shipping, earned_points=earned_points, coupon_id=coupon_id,
             first_order=is_first_order(uow, customer_id), policy=policy, address=address,
+            ship_terms=ship_terms, deposit=deposit,
         )
         at_order = [(ln.sku_id, ln.quantity) for ln in order.lines
                     if ln.stock_strategy is StockStrategy.AT_ORDER]
@@ -74,8 +94,8 @@ def place_order(
         if coupon_id is not None:
             uow.coupons.redeem(coupon_id, customer_id=customer_id, order_number=number, now=now)
         uow.orders.add(order)
-        if flash is not None:  # last: flash stock is outside this unit of work (FS-2)
-            flash.submit(number, customer_id, breakdown, now)
+        if checkout is not None:  # last: campaign stock is outside this unit of work (FS-2)
+            checkout.submit(number, customer_id, breakdown, now)
         return number
 
     return _run(uow, publisher, work)
@@ -88,13 +108,14 @@ class PaymentOutcome(enum.StrEnum):
     REFUNDED_LATE = "refunded_late"  # the order had closed: recorded and refunded
     REFUNDED_SURPLUS = "refunded_surplus"  # the order was paid already: recorded, refunded
     DUPLICATE = "duplicate"  # the same transaction again: acknowledged, no effect
+    DEPOSIT_PAID = "deposit_paid"  # PRE-6: the deposit; the balance is due in its window
 
 
 def pay_order(
     uow: UnitOfWork, numbers: NumberSource, number: str, parts: Iterable[PaymentPart], *,
     transaction_id: str, now: datetime, confirmed_by_merchant: bool = False,
     vouchers: VoucherCatalog | None = None, publisher: EventPublisher | None = None,
-    flash: FlashCheckout | None = None,
+    flash: CampaignCheckout | None = None, campaigns: CampaignCheckout | None = None,
 ) -> PaymentOutcome:
     """Record a payment (ORD-2), by the buyer's gateway or the merchant's confirmation.
 
@@ -102,42 +123,64 @@ def pay_order(
     and if it is gone the payment is recorded, refunded in full and the order
     closed (ORD-9).  A payment for an order that already closed is recorded and
     refunded in full (ORD-6): money is never lost, and the order is not reopened.
+
+    A deposit pre-sale order (PRE-6) is paid twice: the deposit (``DEPOSIT_PAID``;
+    stock is sold and campaign stock confirmed then, the deposit securing the
+    goods), then the balance inside its window (``PAID``; vouchers are issued and
+    the pre-sale ship dates set).
     """
     parts = tuple(parts)
+    checkout = _checkout(flash, campaigns)
 
-    def work() -> PaymentOutcome:
+    def work() -> tuple[PaymentOutcome, list[Ref]]:
         order = uow.orders.get(number)
+        refs = checkout.refs(order) if checkout is not None else []
         if any(p.transaction_id == transaction_id for p in order.payments):
-            return PaymentOutcome.DUPLICATE
-        if order.status is not OrderStatus.PENDING_PAYMENT:
+            return PaymentOutcome.DUPLICATE, refs
+        if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.DEPOSIT_PAID):
             order.accept_surplus_payment(parts, transaction_id=transaction_id,
                                          refund_number=numbers.next("R"), now=now)
             return (PaymentOutcome.REFUNDED_LATE if order.status is OrderStatus.CLOSED
-                    else PaymentOutcome.REFUNDED_SURPLUS)
+                    else PaymentOutcome.REFUNDED_SURPLUS), refs
+        first = order.status is OrderStatus.PENDING_PAYMENT
         order.pay(parts, transaction_id=transaction_id, now=now,
                   confirmed_by_merchant=confirmed_by_merchant)
-        at_payment = [(ln.sku_id, ln.quantity) for ln in order.lines
-                      if ln.stock_strategy is StockStrategy.AT_PAYMENT]
-        if at_payment:
-            try:
-                uow.inventory.take(number, at_payment)
-            except LimitReached:
-                uow.inventory.release(number)
-                order.refuse_paid_without_stock(numbers.next("R"), now)
-                _give_back_points_and_coupon(uow, order, now, "out of stock")
-                return PaymentOutcome.REFUNDED_OUT_OF_STOCK
-        if uow.inventory.reservation(number) is not None:
-            uow.inventory.commit(number)
+        if first:
+            outcome = _take_stock(uow, numbers, order, now)
+            if outcome is not None:
+                return outcome, refs
+        if order.status is OrderStatus.DEPOSIT_PAID:
+            return PaymentOutcome.DEPOSIT_PAID, refs
         if vouchers is not None:  # VCH-1: paid, so its vouchers are issued, in the same UoW
             issue_for_order(uow, vouchers, order, numbers, now)
-        return PaymentOutcome.PAID
+        return PaymentOutcome.PAID, refs
 
-    outcome = _run(uow, publisher, work)
-    if flash is not None and outcome is PaymentOutcome.PAID:
-        flash.paid(number)
-    elif flash is not None and outcome is PaymentOutcome.REFUNDED_OUT_OF_STOCK:
-        flash.closed(number)
+    outcome, refs = _run(uow, publisher, work)
+    if checkout is not None and outcome in (PaymentOutcome.PAID, PaymentOutcome.DEPOSIT_PAID):
+        checkout.confirm(refs)
+    elif checkout is not None and outcome is PaymentOutcome.REFUNDED_OUT_OF_STOCK:
+        checkout.release(refs)
     return outcome
+
+
+def _take_stock(uow: UnitOfWork, numbers: NumberSource, order: Order,
+                now: datetime) -> PaymentOutcome | None:
+    """The first payment sells the stock (ORD-9); ``REFUNDED_OUT_OF_STOCK`` when the
+    pay-time stock is gone (the order is then refunded and closed)."""
+    number = order.number
+    at_payment = [(ln.sku_id, ln.quantity) for ln in order.lines
+                  if ln.stock_strategy is StockStrategy.AT_PAYMENT]
+    if at_payment:
+        try:
+            uow.inventory.take(number, at_payment)
+        except LimitReached:
+            uow.inventory.release(number)
+            order.refuse_paid_without_stock(numbers.next("R"), now)
+            _give_back_points_and_coupon(uow, order, now, "out of stock")
+            return PaymentOutcome.REFUNDED_OUT_OF_STOCK
+    if uow.inventory.reservation(number) is not None:
+        uow.inventory.commit(number)
+    return None
 
 
 def adjust_price(
@@ -168,41 +211,77 @@ def _give_back_points_and_coupon(uow: UnitOfWork, order: Order, now: datetime,
 
 def close_unpaid(
     uow: UnitOfWork, number: str, *, reason: CloseReason, now: datetime,
-    publisher: EventPublisher | None = None, flash: FlashCheckout | None = None,
+    publisher: EventPublisher | None = None, flash: CampaignCheckout | None = None,
+    campaigns: CampaignCheckout | None = None,
 ) -> None:
-    """Buyer cancel or merchant close of an unpaid order: stock and points go back."""
-    def work() -> None:
+    """Buyer cancel or merchant close of an unpaid order: stock and points go back,
+    and the campaign stock and limits once the close is committed (FS-3, LTD-4)."""
+    checkout = _checkout(flash, campaigns)
+
+    def work() -> list[Ref]:
         order = uow.orders.get(number)
         order.close_unpaid(reason, now)
         uow.inventory.release(number)
         _give_back_points_and_coupon(uow, order, now, "closed")
+        return checkout.refs(order) if checkout is not None else []
 
-    _run(uow, publisher, work)
-    if flash is not None:
-        flash.closed(number)
+    refs = _run(uow, publisher, work)
+    if checkout is not None:
+        checkout.release(refs)
 
 
 def close_due_orders(
     uow: UnitOfWork, now: datetime, publisher: EventPublisher | None = None,
-    flash: FlashCheckout | None = None,
+    flash: CampaignCheckout | None = None, *, campaigns: CampaignCheckout | None = None,
+    numbers: NumberSource | None = None,
 ) -> list[str]:
     """ORD-6: close every unpaid order whose time ran out at ``now``; release their
-    stock and return their points.  Returns the numbers closed."""
-    def work() -> list[str]:
+    stock and return their points.  Returns the numbers closed.
+
+    With ``numbers`` (refund numbers), deposit pre-sale orders whose balance window
+    ended unpaid are settled too (PRE-6): the deposit forfeited or refunded as the
+    pre-sale says, the order closed, its stock back on sale and its points back.
+    """
+    checkout = _checkout(flash, campaigns)
+
+    def work() -> tuple[list[str], list[Ref]]:
         closed = []
+        refs: list[Ref] = []
         for order in uow.orders:
             if order.due_for_closing(now):
                 order.close_unpaid(CloseReason.PAYMENT_TIMEOUT, now)
                 uow.inventory.release(order.number)
                 _give_back_points_and_coupon(uow, order, now, "timed out")
                 closed.append(order.number)
-        return sorted(closed)
+                refs += checkout.refs(order) if checkout is not None else []
+            elif numbers is not None and order.due_for_settlement(now):
+                order.settle_missed_balance(numbers.next("R"), now)
+                _restock_all(uow, order)
+                _give_back_points_and_coupon(uow, order, now, "balance missed")
+                closed.append(order.number)
+        return sorted(closed), refs
 
-    closed = _run(uow, publisher, work)
-    if flash is not None:  # FS-3: their flash stock goes back once the close is committed
-        for number in closed:
-            flash.closed(number)
+    closed, refs = _run(uow, publisher, work)
+    if checkout is not None:  # FS-3: campaign stock goes back once the close is committed
+        checkout.release(refs)
     return closed
+
+
+def refund_deposit(
+    uow: UnitOfWork, numbers: NumberSource, number: str, *, reason: str, now: datetime,
+    publisher: EventPublisher | None = None,
+) -> str | None:
+    """PRE-6: the merchant refunds the deposit of an order awaiting its balance (the
+    pre-sale is cancelled, or the buyer asked); the order closes, its stock goes back
+    on sale and its points back.  Returns the refund number."""
+    def work() -> str | None:
+        order = uow.orders.get(number)
+        made = order.refund_deposit(numbers.next("R"), reason=reason, now=now)
+        _restock_all(uow, order)
+        _give_back_points_and_coupon(uow, order, now, "deposit refunded")
+        return made.number if made is not None else None
+
+    return _run(uow, publisher, work)
 
 
 def _restock_all(uow: UnitOfWork, order: Order) -> None:
@@ -468,7 +547,8 @@ __all__ = [
     "batch_ship", "close_due_orders", "close_unpaid", "confirm_exchange_received",
     "confirm_receipt", "is_first_order",
     "mark_signed", "merchant_cancel", "pay_order", "pending_refunds", "place_order",
-    "receive_return", "record_return_shipment", "refund_after_sale", "refund_result",
+    "receive_return", "record_return_shipment", "refund_after_sale", "refund_deposit",
+    "refund_result",
     "reject_after_sale", "reject_cancellation", "request_cancellation", "reship_exchange",
     "retry_refund",
     "ship_order",
