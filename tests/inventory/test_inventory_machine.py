@@ -340,7 +340,7 @@ def test_the_machine_reaches_every_outcome() -> None:
             seen.update(self.outcomes)
 
     Recording.TestCase.settings = settings(
-        max_examples=200, stateful_step_count=50, deadline=None, database=None, derandomize=True
+        max_examples=500, stateful_step_count=50, deadline=None, database=None, derandomize=True
     )
     Recording.TestCase().runTest()
     expected = {"reserve", "release", "commit", "take", "restock"} | {
