@@ -126,7 +126,7 @@ def _time(raw: dict[str, Any]) -> time:
 
 def _attrs(raw: dict[str, Any]) -> object:
     cls = _class(raw["c"])
-    obj = cls.__new__(cls)
+    obj: Any = object.__new__(cls)
     stored = raw["v"]
     for field in attrs.fields(cls):
         if field.name in stored:
@@ -144,7 +144,7 @@ def _attrs(raw: dict[str, Any]) -> object:
 
 def _object(raw: dict[str, Any]) -> object:
     cls = _class(raw["c"])
-    obj = cls.__new__(cls)
+    obj: Any = object.__new__(cls)
     state = {k: decode(v) for k, v in raw["v"].items()}
     setstate = getattr(obj, "__setstate__", None)
     if setstate is not None:

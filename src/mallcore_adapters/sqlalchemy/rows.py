@@ -120,7 +120,7 @@ def _set_version(value: object, version: int) -> None:
     """Aggregates that carry a ``version`` see the one stored (optimistic locking)."""
     if hasattr(value, "version") and not isinstance(value, tuple):
         with contextlib.suppress(AttributeError):  # frozen value objects keep their own
-            value.version = version  # type: ignore[attr-defined]
+            value.version = version
 
 
 class LazyMapping(MutableMapping[K, V]):

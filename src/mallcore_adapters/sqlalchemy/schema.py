@@ -18,6 +18,8 @@ its own whose key the database enforces, whatever the Python above it does:
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -48,7 +50,7 @@ def _id(name: str, *args: object, **kw: object) -> Column[str]:
     return Column(name, String(_ID), *args, **kw)  # type: ignore[arg-type]
 
 
-def _documents(name: str, key: str, *extra: Column[object] | Index) -> Table:
+def _documents(name: str, key: str, *extra: Column[Any] | Index) -> Table:
     """A table of versioned aggregate documents keyed by ``key``."""
     return Table(
         name, metadata,
