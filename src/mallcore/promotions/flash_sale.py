@@ -37,7 +37,7 @@ Choices where the source is silent (RULES.md "Interpretation"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -60,7 +60,7 @@ from mallcore.pricing.buyer import Buyer
 from mallcore.pricing.cart import CartLine
 from mallcore.pricing.line_rules import LinePrice, LineSkip
 from mallcore.pricing.reasons import SkipReason
-from mallcore.promotions.flash_stock import FlashStock
+from mallcore.promotions.flash_stock import FlashLevel, FlashStock, MemoryFlashStock
 from mallcore.promotions.stacking import FLASH_SALE
 from mallcore.promotions.window import Schedule, Window
 
@@ -273,6 +273,19 @@ class FlashLimitLedger(Protocol):
     def give_back(self, ref: str) -> bool: ...
 
 
+@attrs.frozen
+class FlashUse:
+    """What one reference used of a customer's limit; ``state`` is "used",
+    "confirmed" (paid) or "returned" (its unpaid order closed)."""
+
+    ref: str
+    sale_id: str
+    customer_id: str
+    sku_id: str
+    quantity: int
+    state: str
+
+
 class _UseState(StrEnum):
     USED = "used"  # submitted, not paid
     CONFIRMED = "confirmed"  # paid: never given back
@@ -298,7 +311,6 @@ class FlashLimits(Locked):
         Locked.__init__(self)
         self._used: dict[tuple[str, str, str], int] = {}
         self._refs: dict[str, _Use] = {}
-
 
     def used(self, sale_id: str, customer_id: str, sku_id: str) -> int:
         """Units submitted and not given back (unpaid or paid) by this customer."""
@@ -337,11 +349,7 @@ class FlashLimits(Locked):
                 return  # a retried submission: already counted
             already = self._count(key)
             if limit is not None and already + quantity > limit:
-                raise LimitReached(
-                    f"flash SKU {sku_id!r} in sale {sale_id!r} for customer {customer_id!r}",
-                    f"limit {limit} per customer, {already} already ordered, {quantity} asked",
-                    rule="FS-2",
-                )
+                raise over_limit(sale_id, customer_id, sku_id, limit, already, quantity)
             self._used[key] = already + quantity
             self._refs[ref] = _Use(key, quantity, _UseState.USED)
 
@@ -373,15 +381,254 @@ class FlashLimits(Locked):
             known.state = _UseState.RETURNED
             return True
 
+    def lookup(self, ref: str) -> FlashUse | None:
+        """What ``ref`` used, or None if it never used a limit here."""
+        with self._lock:
+            known = self._refs.get(ref)
+            if known is None:
+                return None
+            sale_id, customer_id, sku_id = known.key
+            return FlashUse(ref, sale_id, customer_id, sku_id, known.quantity, str(known.state))
+
     def _count(self, key: tuple[str, str, str]) -> int:
         """The check (lock held), a seam of its own so tests can widen the race window."""
         return self._used.get(key, 0)
+
+
+def over_limit(
+    sale_id: str, customer_id: str, sku_id: str, limit: int, already: int, quantity: int
+) -> LimitReached:
+    """The FS-2 refusal, worded the same by every ledger and gate."""
+    return LimitReached(
+        f"flash SKU {sku_id!r} in sale {sale_id!r} for customer {customer_id!r}",
+        f"limit {limit} per customer, {already} already ordered, {quantity} asked",
+        rule="FS-2",
+    )
+
+
+def sold_out(sale_id: str, sku_id: str, left: int, quantity: int) -> LimitReached:
+    """The FS-5 refusal, worded the same by every store and gate."""
+    return LimitReached(f"flash SKU {sku_id!r} in sale {sale_id!r}",
+                        _short(sku_id, left, quantity), rule="FS-5")
+
+
+def spent(ref: str) -> NotAllowed:
+    """A closed submission's reference cannot hold stock again (FS-3)."""
+    return NotAllowed(
+        f"flash order reference {ref!r}",
+        "its order was closed and its stock given back; a new order needs a new reference",
+        rule="FS-3",
+    )
 
 
 def _limit_key(sale_id: str, customer_id: str, sku_id: str) -> tuple[str, str, str]:
     return (identifier(sale_id, "flash sale id", "FS-2"),
             identifier(customer_id, "customer id", "FS-2"),
             identifier(sku_id, "flash SKU", "FS-2"))
+
+
+# ------------------------------------------- FS-2 + FS-5 in one step: the gate
+class Admission(StrEnum):
+    """What a ``FlashGate`` answered a submission."""
+
+    HELD = "held"  # the limit is used and the units are held (or, on a repeat, were)
+    OVER_LIMIT = "over_limit"  # FS-2: nothing used, nothing held
+    SOLD_OUT = "sold_out"  # FS-5: nothing used, nothing held
+    SPENT = "spent"  # a repeat of a submission whose order has since closed (FS-3)
+
+
+@attrs.frozen
+class FlashAdmission:
+    """A gate's answer.  ``used`` is what the customer had already ordered when an
+    ``OVER_LIMIT`` answer was first given; ``remaining`` the units left when a
+    ``SOLD_OUT`` one was; a repeated ref gets these same numbers back."""
+
+    outcome: Admission
+    used: int = 0
+    remaining: int = 0
+
+
+ADMITTED = FlashAdmission(Admission.HELD)
+SPENT = FlashAdmission(Admission.SPENT)
+
+
+@runtime_checkable
+class FlashGate(FlashStock, FlashLimitLedger, Protocol):
+    """A store that keeps both the flash stock and the FS-2 limits, and so can check
+    the limit, check the stock and hold the units as one atomic step.
+
+    ``FlashSaleRule`` uses it when its ``stock`` is a gate and ``limits`` is the
+    same object or omitted.  Contract (``MemoryFlashGate`` is the reference, a
+    Redis store does each call in one Lua script):
+
+    * ``submit`` checks the limit first (``OVER_LIMIT``), then the stock
+      (``SOLD_OUT``); a refusal uses and holds nothing.  Otherwise the limit is
+      used and the units held under ``ref`` (``HELD``).  Every first answer is
+      kept: a repeated ``ref`` returns it and changes nothing (``SPENT`` once its
+      order was closed).  The same ref with another SKU, customer or quantity,
+      or a ref already used through the plain ``reserve`` / ``use`` ports, is
+      refused (``NotAllowed``).  An SKU never loaded raises ``NotFound``.
+    * ``pay`` is ``confirm``: held → sold, the limit kept for good.
+    * ``close`` (unpaid order closed, FS-3) gives the units back and, when
+      ``return_limit``, the limit; True only for the call that released stock.
+    * refs are one submission within their sale: ``pay`` / ``close`` of a ref
+      the sale does not know behave as for an unknown ref.
+    """
+
+    def submit(
+        self, sale_id: str, sku_id: str, customer_id: str, quantity: int, ref: str, *,
+        limit: int | None,
+    ) -> FlashAdmission: ...
+
+    def pay(self, sale_id: str, ref: str) -> bool: ...
+
+    def close(self, sale_id: str, ref: str, *, return_limit: bool) -> bool: ...
+
+
+class MemoryFlashGate(Locked):
+    """``FlashGate`` in one process: a ``MemoryFlashStock`` and ``FlashLimits`` behind
+    one lock, plus the first answer of each submission.
+
+    The plain ports (``reserve``, ``use`` …) reach the same stock and limits, so
+    the gate and a two-step caller can share a sale.  A combined ``confirm``
+    confirms the stock, and the limit of a ref that used one; a ref known only
+    to the limits is confirmed as the ledger does.
+    """
+
+    def __init__(self) -> None:
+        Locked.__init__(self)
+        self.stock = MemoryFlashStock()
+        self.limits = FlashLimits()
+        self._answers: dict[str, tuple[tuple[str, str, str, int], FlashAdmission]] = {}
+
+    # -------------------------------------------------------- FlashStock
+    def load(self, sale_id: str, sku_id: str, stock: int) -> bool:
+        with self._lock:
+            return self.stock.load(sale_id, sku_id, stock)
+
+    def reserve(self, sale_id: str, sku_id: str, quantity: int, ref: str) -> bool:
+        with self._lock:
+            return self.stock.reserve(sale_id, sku_id, quantity, ref)
+
+    def release(self, ref: str) -> bool:
+        with self._lock:
+            return self.stock.release(ref)
+
+    def confirm(self, ref: str) -> bool:
+        with self._lock:
+            return self._confirm(ref)
+
+    def _confirm(self, ref: str) -> bool:  # the lock is held
+        use = self.limits.lookup(ref)
+        if self.stock.lookup(ref) is None and use is not None:
+            return self.limits.confirm(ref)
+        sold = self.stock.confirm(ref)
+        if use is not None and use.state == "used":
+            self.limits.confirm(ref)
+        return sold
+
+    def remaining(self, sale_id: str, sku_id: str) -> int:
+        return self.stock.remaining(sale_id, sku_id)
+
+    def reserved(self, sale_id: str, sku_id: str) -> int:
+        return self.stock.reserved(sale_id, sku_id)
+
+    def sold(self, sale_id: str, sku_id: str) -> int:
+        return self.stock.sold(sale_id, sku_id)
+
+    def level(self, sale_id: str, sku_id: str) -> FlashLevel:
+        return self.stock.level(sale_id, sku_id)
+
+    # -------------------------------------------------- FlashLimitLedger
+    def used(self, sale_id: str, customer_id: str, sku_id: str) -> int:
+        return self.limits.used(sale_id, customer_id, sku_id)
+
+    def use(
+        self, sale_id: str, customer_id: str, sku_id: str, quantity: int, ref: str, *,
+        limit: int | None,
+    ) -> None:
+        with self._lock:
+            self.limits.use(sale_id, customer_id, sku_id, quantity, ref, limit=limit)
+
+    def give_back(self, ref: str) -> bool:
+        with self._lock:
+            return self.limits.give_back(ref)
+
+    # --------------------------------------------------------- the gate
+    def submit(
+        self, sale_id: str, sku_id: str, customer_id: str, quantity: int, ref: str, *,
+        limit: int | None,
+    ) -> FlashAdmission:
+        quantity = whole(quantity, f"flash quantity of SKU {sku_id!r}", "FS-2", minimum=1)
+        ref = identifier(ref, "flash order reference", "FS-2")
+        args = (identifier(sale_id, "flash sale id", "FS-1"),
+                identifier(sku_id, "flash SKU", "FS-1"),
+                identifier(customer_id, "customer id", "FS-2"), quantity)
+        with self._lock:
+            first = self._answers.get(ref)
+            if first is not None:
+                if first[0] != args:
+                    raise _reused(ref, first[0])
+                answer = first[1]
+                if answer.outcome is Admission.HELD:
+                    hold = self.stock.lookup(ref)
+                    if hold is not None and hold.state == "released":
+                        return SPENT
+                return answer
+            if self.stock.lookup(ref) is not None or self.limits.lookup(ref) is not None:
+                raise NotAllowed(f"submitting flash order reference {ref!r}",
+                                 "it was already used through the plain stock or limit port",
+                                 rule="FS-5")
+            self.stock.level(sale_id, sku_id)  # NotFound before anything changes
+            try:
+                self.limits.use(sale_id, customer_id, sku_id, quantity, ref, limit=limit)
+            except LimitReached:
+                answer = FlashAdmission(Admission.OVER_LIMIT,
+                                        used=self.limits.used(sale_id, customer_id, sku_id))
+            else:
+                if self.stock.reserve(sale_id, sku_id, quantity, ref):
+                    answer = ADMITTED
+                else:
+                    self.limits.give_back(ref)
+                    answer = FlashAdmission(Admission.SOLD_OUT,
+                                            remaining=self.stock.remaining(sale_id, sku_id))
+            self._answers[ref] = (args, answer)
+            return answer
+
+    def pay(self, sale_id: str, ref: str) -> bool:
+        with self._lock:
+            if not self._in_sale(sale_id, ref):
+                raise NotFound(f"confirming flash reservation {ref!r}",
+                               f"nothing was reserved in sale {sale_id!r}", rule="FS-5")
+            return self._confirm(ref)
+
+    def close(self, sale_id: str, ref: str, *, return_limit: bool) -> bool:
+        with self._lock:
+            if not self._in_sale(sale_id, ref):
+                return False
+            released = self.stock.release(ref)
+            if return_limit:
+                self.limits.give_back(ref)
+            return released
+
+    def _in_sale(self, sale_id: str, ref: str) -> bool:
+        known = self.stock.lookup(ref) or self.limits.lookup(ref)
+        return known is not None and known.sale_id == sale_id
+
+
+def _reused(ref: str, first: tuple[str, str, str, int]) -> NotAllowed:
+    sale_id, sku_id, customer_id, quantity = first
+    return NotAllowed(
+        f"submitting flash order reference {ref!r}",
+        f"{ref!r} was submitted for {quantity} of SKU {sku_id!r} by customer {customer_id!r} "
+        f"in sale {sale_id!r}; a reference is one submission",
+        rule="FS-5",
+    )
+
+
+def reused(ref: str, sale_id: str, sku_id: str, customer_id: str, quantity: int) -> NotAllowed:
+    """The refusal of a reference reused with other arguments, the same for every gate."""
+    return _reused(ref, (sale_id, sku_id, customer_id, quantity))
 
 
 # ------------------------------------------------------ FS-3 reservations
@@ -417,15 +664,31 @@ class FlashSaleRule:
     """A ``LinePriceRule`` for one flash sale, plus the order-side steps that change state.
 
     Construction loads the sale's stock into ``stock`` (a no-op when it already
-    holds the same numbers, so every app server may build its own rule).
+    holds the same numbers, so every app server may build its own rule).  When
+    ``stock`` is a ``FlashGate`` and ``limits`` is omitted or the same object,
+    submission, payment and closing are one gate call each (one atomic step in
+    a shared store); otherwise the limit and the stock are two steps, the first
+    undone when the second refuses.  Either way the refusals are the same.
     """
 
-    def __init__(self, sale: FlashSale, stock: FlashStock, limits: FlashLimitLedger) -> None:
+    def __init__(
+        self, sale: FlashSale, stock: FlashStock, limits: FlashLimitLedger | None = None
+    ) -> None:
         if not isinstance(sale, FlashSale):
             raise InvalidInput("flash sale rule", f"{sale!r} is not a FlashSale", rule="FS-1")
+        gate = stock if isinstance(stock, FlashGate) and limits in (None, stock) else None
+        if limits is None:
+            if gate is None:
+                raise InvalidInput(
+                    f"flash sale rule {sale.id!r}",
+                    "needs a limits ledger unless its stock is a FlashGate that keeps both",
+                    rule="FS-2",
+                )
+            limits = gate
         self.sale = sale
         self.stock = stock
         self.limits = limits
+        self.gate: FlashGate | None = gate
         for item in sale.items:
             stock.load(sale.id, item.sku_id, item.stock)
 
@@ -446,53 +709,93 @@ class FlashSaleRule:
         self, line: CartLine, buyer: Buyer, now: datetime
     ) -> LinePrice | LineSkip | None:
         """Stage 1 (PIPE-1): flash price × quantity, or why not.  Changes nothing."""
+        return self.price_lines((line,), buyer, now)[0]
+
+    def price_lines(
+        self, lines: Sequence[CartLine], buyer: Buyer, now: datetime
+    ) -> list[LinePrice | LineSkip | None]:
+        """Stage 1 for a whole cart.  The limit (FS-2) and the stock (FS-5) are judged
+        on the cart's quantity of each SKU over every line the flash price would
+        take, as if its lines were one: limit 2 with lines of 1 and 2 prices
+        neither at the flash price (over the limit a line is never split, and two
+        lines are not a way around that).  Changes nothing."""
         sale = self.sale
-        found = sale._by_sku.get(line.sku_id)
-        if found is None:
-            return None
-        item, price = found
-        if not sale.window.is_active(now):  # FS-1: the normal price returns
-            return LineSkip(SkipReason.OUTSIDE_WINDOW, sale.window.describe())
-        if line.currency != sale.currency:
-            raise CurrencyMismatch(
-                f"flash sale {sale.id!r}", f"in {sale.currency}, the cart is in {line.currency}"
-            )
-        if price >= line.unit_fen:
-            return LineSkip(
-                SkipReason.NOTHING_TO_DISCOUNT,
-                f"flash price {format_yuan(price)} of {line.sku_id} is not below its list "
-                f"price {format_yuan(line.unit_fen)}; the normal price applies",
-            )
-        quantity = line.quantity
-        limit = item.per_user_limit
+        wanted: dict[str, list[int]] = {}  # SKU -> [quantity, lines] of flash-priceable lines
+        checked: list[tuple[CartLine, FlashSaleItem, int] | LineSkip | None] = []
+        for line in lines:
+            found = sale._by_sku.get(line.sku_id)
+            if found is None:
+                checked.append(None)
+                continue
+            item, price = found
+            if not sale.window.is_active(now):  # FS-1: the normal price returns
+                checked.append(LineSkip(SkipReason.OUTSIDE_WINDOW, sale.window.describe()))
+                continue
+            if line.currency != sale.currency:
+                raise CurrencyMismatch(
+                    f"flash sale {sale.id!r}",
+                    f"in {sale.currency}, the cart is in {line.currency}",
+                )
+            if price >= line.unit_fen:
+                checked.append(LineSkip(
+                    SkipReason.NOTHING_TO_DISCOUNT,
+                    f"flash price {format_yuan(price)} of {line.sku_id} is not below its list "
+                    f"price {format_yuan(line.unit_fen)}; the normal price applies",
+                ))
+                continue
+            total = wanted.setdefault(line.sku_id, [0, 0])
+            total[0] += line.quantity
+            total[1] += 1
+            checked.append((line, item, price))
+        verdicts: dict[str, LineSkip | None] = {
+            sku: self._judge(sku, quantity, count, buyer)
+            for sku, (quantity, count) in wanted.items()
+        }
+        out: list[LinePrice | LineSkip | None] = []
+        for entry in checked:
+            if entry is None or isinstance(entry, LineSkip):
+                out.append(entry)
+                continue
+            line, item, price = entry
+            skip = verdicts[line.sku_id]
+            out.append(skip if skip is not None else LinePrice(
+                price * line.quantity, FLASH_SALE,
+                f"{line.sku_id}: flash price {format_yuan(price)} × {line.quantity}"))
+        return out
+
+    def _judge(self, sku_id: str, quantity: int, lines: int, buyer: Buyer) -> LineSkip | None:
+        """FS-2 and FS-5 for ``quantity`` of ``sku_id`` over ``lines`` cart lines."""
+        sale = self.sale
+        asked = f"{quantity} asked" if lines == 1 else f"{quantity} asked over {lines} lines"
+        limit = sale._by_sku[sku_id][0].per_user_limit
         if limit is not None:
             if buyer.customer_id is None:
                 return LineSkip(
                     SkipReason.CUSTOMER_NOT_ELIGIBLE,
-                    f"{line.sku_id} is limited to {limit} per customer; a guest cannot be "
-                    "counted",
+                    f"{sku_id} is limited to {limit} per customer; a guest cannot be counted",
                 )
-            used = self.limits.used(sale.id, buyer.customer_id, line.sku_id)
+            used = self.limits.used(sale.id, buyer.customer_id, sku_id)
             if used + quantity > limit:
                 return LineSkip(
                     SkipReason.LIMIT_REACHED,
-                    f"{line.sku_id}: limit {limit} per customer, {used} already ordered, "
-                    f"{quantity} asked",
+                    f"{sku_id}: limit {limit} per customer, {used} already ordered, {asked}",
                 )
-        left = self.stock.remaining(sale.id, line.sku_id)
+        left = self.stock.remaining(sale.id, sku_id)
         if left < quantity:
-            return LineSkip(SkipReason.LIMIT_REACHED, _short(line.sku_id, left, quantity))
-        return LinePrice(price * quantity, FLASH_SALE,
-                         f"{line.sku_id}: flash price {format_yuan(price)} × {quantity}")
+            detail = _short(sku_id, left, quantity)
+            return LineSkip(SkipReason.LIMIT_REACHED,
+                            detail if lines == 1 else f"{detail} over {lines} lines")
+        return None
 
     # --------------------------------------------------- order-side steps
     def submit(
         self, customer_id: str, sku_id: str, quantity: int, ref: str, *, now: datetime
     ) -> FlashReservation:
         """Order submission of one flash line: use the limit (FS-2), hold the stock
-        (FS-5), all or nothing.  Refused with ``LimitReached`` past the limit or when
-        sold out, ``NotAllowed`` outside the window.  A retry with the same ``ref``
-        holds nothing twice; a ref whose attempt was refused or closed is spent."""
+        (FS-5), all or nothing.  Refused with ``LimitReached`` past the limit (FS-2)
+        or when sold out (FS-5), ``NotAllowed`` outside the window.  A retry with
+        the same ``ref`` holds nothing twice and is refused if its first attempt
+        was; a ref whose order was closed is spent (``NotAllowed``)."""
         aware(now)
         sale = self.sale
         item = sale.item(sku_id)
@@ -502,6 +805,31 @@ class FlashSaleRule:
             raise NotAllowed(f"flash sale {sale.id!r}",
                              f"is not on at {now.isoformat()} ({sale.window.describe()})",
                              rule="FS-1")
+        if self.gate is not None:
+            self._admit(self.gate.submit(sale.id, sku_id, customer_id, quantity, ref,
+                                         limit=item.per_user_limit),
+                        customer_id, sku_id, quantity, ref)
+        else:
+            self._two_steps(customer_id, item, quantity, ref)
+        return FlashReservation(ref, sale.id, sku_id, customer_id, quantity, now,
+                                now + sale.payment_timeout)
+
+    def _admit(self, answer: FlashAdmission, customer_id: str, sku_id: str, quantity: int,
+               ref: str) -> None:
+        outcome = answer.outcome
+        if outcome is Admission.HELD:
+            return
+        sale = self.sale
+        if outcome is Admission.OVER_LIMIT:
+            limit = sale.item(sku_id).per_user_limit
+            assert limit is not None  # an unlimited SKU is never over its limit
+            raise over_limit(sale.id, customer_id, sku_id, limit, answer.used, quantity)
+        if outcome is Admission.SOLD_OUT:
+            raise sold_out(sale.id, sku_id, answer.remaining, quantity)
+        raise spent(ref)
+
+    def _two_steps(self, customer_id: str, item: FlashSaleItem, quantity: int, ref: str) -> None:
+        sale, sku_id = self.sale, item.sku_id
         self.limits.use(sale.id, customer_id, sku_id, quantity, ref, limit=item.per_user_limit)
         try:
             held = self.stock.reserve(sale.id, sku_id, quantity, ref)
@@ -510,15 +838,13 @@ class FlashSaleRule:
             raise
         if not held:
             self.limits.give_back(ref)
-            left = self.stock.remaining(sale.id, sku_id)
-            raise LimitReached(f"flash SKU {sku_id!r} in sale {sale.id!r}",
-                               _short(sku_id, left, quantity), rule="FS-5")
-        return FlashReservation(ref, sale.id, sku_id, customer_id, quantity, now,
-                                now + sale.payment_timeout)
+            raise sold_out(sale.id, sku_id, self.stock.remaining(sale.id, sku_id), quantity)
 
     def pay(self, ref: str) -> bool:
         """The order was paid: held → sold, the limit kept.  False on a repeat; a
         closed (released) reservation is refused: its stock may be sold again (FS-3)."""
+        if self.gate is not None:
+            return self.gate.pay(self.sale.id, ref)
         sold = self.stock.confirm(ref)
         self.limits.confirm(ref)
         return sold
@@ -526,6 +852,9 @@ class FlashSaleRule:
     def close_unpaid(self, ref: str) -> bool:
         """An unpaid order closed (timeout or cancel): stock back (FS-3) and, unless
         the sale says otherwise, the limit back.  True if stock was released."""
+        if self.gate is not None:
+            return self.gate.close(self.sale.id, ref,
+                                   return_limit=self.sale.return_limit_on_close)
         released = self.stock.release(ref)
         if self.sale.return_limit_on_close:
             self.limits.give_back(ref)

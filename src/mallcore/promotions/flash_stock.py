@@ -27,6 +27,10 @@ conditional UPDATE), which must fit this protocol:
   units may already be someone else's, so a late payment must be refunded.  A ref
   whose reserve answered False holds nothing and is refused too.
 * every query reads one (sale, SKU); unknown pairs raise ``NotFound``.
+
+A store that also keeps the FS-2 limits can do the limit check and the stock
+move as one step: ``promotions.flash_sale.FlashGate`` (Redis does it in one Lua
+script).  ``MemoryFlashStock`` with ``FlashLimits`` is the reference behaviour.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from mallcore.errors import InvalidTransition, NotAllowed, NotFound
 from mallcore.guards import identifier, whole
 from mallcore.locking import Locked
 
-__all__ = ["FlashLevel", "FlashStock", "MemoryFlashStock"]
+__all__ = ["FlashHold", "FlashLevel", "FlashStock", "MemoryFlashStock"]
 
 
 class FlashStock(Protocol):
@@ -82,6 +86,18 @@ class FlashLevel:
     sold: int
 
 
+@attrs.frozen
+class FlashHold:
+    """What one reference did: its (sale, SKU), quantity, and state ("held", "refused",
+    "released" or "sold").  For reconciliation and for stores built on this one."""
+
+    ref: str
+    sale_id: str
+    sku_id: str
+    quantity: int
+    state: str
+
+
 class _State(StrEnum):
     HELD = "held"
     REFUSED = "refused"  # the first reserve found too little stock: nothing is held
@@ -116,7 +132,6 @@ class MemoryFlashStock(Locked):
         Locked.__init__(self)
         self._levels: dict[tuple[str, str], _Level] = {}
         self._holds: dict[str, _Hold] = {}
-
 
     # ----------------------------------------------------------------- changes
     def load(self, sale_id: str, sku_id: str, stock: int) -> bool:
@@ -214,6 +229,14 @@ class MemoryFlashStock(Locked):
         with self._lock:
             hold = self._holds.get(ref)
             return hold.quantity if hold is not None and hold.state is _State.HELD else 0
+
+    def lookup(self, ref: str) -> FlashHold | None:
+        """What ``ref`` did, or None if it never reserved here."""
+        with self._lock:
+            hold = self._holds.get(ref)
+            if hold is None:
+                return None
+            return FlashHold(ref, hold.key[0], hold.key[1], hold.quantity, str(hold.state))
 
     # ------------------------------------------- internals (the lock is held)
     def _level(self, key: tuple[str, str]) -> _Level:
