@@ -189,3 +189,37 @@ def test_ship_terms_keep_the_pre3_rule_as_plain_data() -> None:
         assert terms.ship_date(paid) == rule.ship_date(paid), rule
         assert ShipTerms(**{f: getattr(terms, f) for f in (
             "presale_id", "days_after_payment", "on", "zone", "utc_offset")}) == terms
+
+
+def test_a_wechat_notice_pays_the_deposit_then_the_balance() -> None:
+    # RULES: PRE-6, ORD-2
+    from mallcore.errors import AmountMismatch
+    from mallcore.payments import PaymentNotice, TradeState
+    from mallcore.services.payment_notices import NoticeOutcome, PaymentNotices
+
+    shop = Shop()
+    number = shop.place([("cake", 1)])
+    notices = PaymentNotices(shop.uow, shop.numbers)
+
+    def notice(tx: str, fen: int) -> PaymentNotice:
+        return PaymentNotice(tx, number, tx, TradeState.SUCCESS, fen, fen, "CNY", "wx1", "m1")
+
+    order = shop.order(number)
+    assert order.deposit is not None and order.next_payment_fen == order.deposit.deposit_fen
+    with pytest.raises(AmountMismatch):  # the whole payable is not what is due first
+        notices.payment(notice("tx-all", order.payable_fen), now=T0)
+    assert notices.payment(notice("tx-dep", order.deposit.deposit_fen),
+                           now=T0) is NoticeOutcome.DEPOSIT_PAID
+    order = shop.order(number)
+    assert order.status is S.DEPOSIT_PAID
+    assert order.next_payment_fen == order.balance_fen
+    assert notices.payment(notice("tx-bal", order.balance_fen),
+                           now=BALANCE_OPENS + timedelta(hours=1)) is NoticeOutcome.PAID
+    assert shop.order(number).status is S.PAID and shop.order(number).next_payment_fen == \
+        shop.order(number).payable_fen
+
+
+def test_every_payment_outcome_has_a_notice_outcome() -> None:
+    from mallcore.services.payment_notices import _FROM_PAYMENT
+
+    assert set(_FROM_PAYMENT) == set(svc.PaymentOutcome)

@@ -64,6 +64,17 @@ class DepositSteps:
         return self.payable_fen - (self.deposit.deposit_fen if self.deposit else 0)
 
     @property
+    def next_payment_fen(self) -> int:
+        """ORD-2 / PRE-6: the exact amount the next payment must be: the deposit, then
+        the rest of the balance; the whole payable for an order without a deposit (and
+        for a late or second payment, which is booked and refunded as a surplus)."""
+        if self.deposit is not None and self.status is OrderStatus.PENDING_PAYMENT:
+            return self.deposit.deposit_fen
+        if self.deposit is not None and self.status is OrderStatus.DEPOSIT_PAID:
+            return self.payable_fen - self.paid_fen
+        return self.payable_fen
+
+    @property
     def ship_from(self) -> date | None:
         """PRE-3: the earliest ship date of its pre-sale lines, once paid in full."""
         dates = [line.ship_from for line in self.lines if line.ship_from is not None]

@@ -40,6 +40,7 @@ class NoticeOutcome(enum.StrEnum):
     """What a notice did; every outcome is acknowledged to the gateway."""
 
     PAID = "paid"
+    DEPOSIT_PAID = "deposit_paid"  # PRE-6: the deposit; the balance comes later
     DUPLICATE = "duplicate"  # seen before: acknowledged, no effect
     REFUNDED_LATE = "refunded_late"  # the order had closed: recorded, refunded in full
     REFUNDED_SURPLUS = "refunded_surplus"  # paid twice: recorded, refunded in full
@@ -52,6 +53,7 @@ class NoticeOutcome(enum.StrEnum):
 
 _FROM_PAYMENT = {
     order_services.PaymentOutcome.PAID: NoticeOutcome.PAID,
+    order_services.PaymentOutcome.DEPOSIT_PAID: NoticeOutcome.DEPOSIT_PAID,
     order_services.PaymentOutcome.DUPLICATE: NoticeOutcome.DUPLICATE,
     order_services.PaymentOutcome.REFUNDED_LATE: NoticeOutcome.REFUNDED_LATE,
     order_services.PaymentOutcome.REFUNDED_SURPLUS: NoticeOutcome.REFUNDED_SURPLUS,
@@ -124,10 +126,11 @@ class PaymentNotices:
                 order = self.uow.orders.get(notice.order_number)
                 if any(p.transaction_id == notice.transaction_id for p in order.payments):
                     return True
-                if notice.total_fen != order.payable_fen or notice.currency != order.currency:
+                due = order.next_payment_fen
+                if notice.total_fen != due or notice.currency != order.currency:
                     raise AmountMismatch(
                         f"payment {notice.transaction_id} of order {order.number} "
-                        f"({notice.currency})", expected_fen=order.payable_fen,
+                        f"({notice.currency})", expected_fen=due,
                         got_fen=notice.total_fen, rule="ORD-2")
                 return False
 

@@ -101,11 +101,10 @@ class SqlOrders:
             schema.orders.c.counts_as_paid == 1))).scalar())
 
     def flush(self) -> None:
-        for number, order in self.rows.flush():
+        for _, order in self.rows.flush():
             self._write_payments(order)
             self._write_refunds(order)
             self._write_summary(order)
-            _ = number
 
     def _write_payments(self, order: Order) -> None:
         known = self._payments.setdefault(order.number, set())

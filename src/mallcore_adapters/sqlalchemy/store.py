@@ -56,7 +56,8 @@ class ConfigurationStore:
 
     def _save(self, table: Any, key: str, key_value: str, value: object,
               **columns: object) -> int:
-        """Insert or replace; ``expected`` versions are checked by ``save_*`` callers."""
+        """Insert, or replace and bump the version: configuration is the merchant's
+        last word (last writer wins); only a race to create the same row is refused."""
         doc = codec.dumps(value)
         with self.engine.begin() as conn:
             current = conn.execute(select(table.c.version)
