@@ -21,7 +21,7 @@ from mallcore.orders.search import OrderQuery
 from mallcore.orders.status import CloseReason, OrderStatus
 from mallcore.vouchers import VoucherStatus
 from mallcore_adapters.demo import run_demo
-from mallcore_adapters.demo.shop import BUDS_SKU, PASS_SKU, TEA_SKU, side_url
+from mallcore_adapters.demo.shop import BUDS_SKU, PASS_SKU, TEA_SKU
 from mallcore_adapters.sqlalchemy import SqlUnitOfWork, make_engine
 from mallcore_adapters.sqlalchemy.flash import SqlFlashStock
 from mallcore_adapters.sqlalchemy.store import ConfigurationStore
@@ -152,7 +152,7 @@ def test_the_database_agrees_on_the_flash_sale(demo: tuple[str, str],
     assert (statuses.count(OrderStatus.PAID), statuses.count(OrderStatus.CLOSED)) == (60, 40)
     assert len({s.customer_id for s in flash}) == 100  # one each: the per-user limit
     assert (buds.available, buds.reserved, buds.sold) == (240, 0, 60)
-    side_engine = make_engine(side_url(demo[0]))
+    side_engine = make_engine(demo[0])
     try:
         stock = SqlFlashStock(side_engine)
         assert (stock.remaining(SALE, BUDS_SKU), stock.reserved(SALE, BUDS_SKU),

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mallcore_adapters.demo import flash, returns, search, tickets
-from mallcore_adapters.demo.shop import DemoShop, remove_sqlite_files, side_url
+from mallcore_adapters.demo.shop import DemoShop, remove_sqlite_files
 
 __all__ = ["run_demo", "run_scenes"]
 
@@ -24,13 +24,9 @@ def run_scenes(url: str, *, fresh: bool,
     """Run the three scenes; returns what each did (order numbers …) for tests."""
     if fresh:
         remove_sqlite_files(url)
-        remove_sqlite_files(side_url(url))
     shop = DemoShop(url, say=say)
     try:
         say(f"mallcore demo on {url} (run {shop.run}, clock {shop.clock.now:%Y-%m-%d %H:%M %Z})")
-        if shop.side_url != url:
-            say(f"order numbers and flash stock on {shop.side_url} (a SQLite workaround: see "
-                "tests/adapters/sqlalchemy/test_from_demo.py)")
         facts: dict[str, Any] = {"run": shop.run}
         facts["tickets"] = tickets.run(shop)
         facts["returns"] = returns.run(shop)

@@ -52,8 +52,8 @@ def run(shop: DemoShop) -> dict[str, object]:
     item = FlashSaleItem(BUDS_SKU, money("99.00"), UNITS, per_user_limit=1)
     sale = FlashSale(f"fs-buds{shop.tag}", "耳机秒杀", window, [item])
     shop.config.save_promotion(sale.id, sale)
-    stock = SqlFlashStock(shop.side_engine)
-    rule = FlashSaleRule(sale, stock, SqlFlashLimits(shop.side_engine))  # loads the 100 units
+    stock = SqlFlashStock(shop.engine)
+    rule = FlashSaleRule(sale, stock, SqlFlashLimits(shop.engine))  # loads the 100 units
     checkout = FlashCheckout([rule])
     pipeline = PricingPipeline(line_rules=[rule])
     price = sale.price_fen(BUDS_SKU)

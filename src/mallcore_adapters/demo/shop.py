@@ -2,16 +2,6 @@
 
 Time is a parameter (a fixed demo clock moved explicitly), randomness is a
 seeded ``random.Random``, so the story prints the same lines on every fresh run.
-
-Workaround, said plainly (tests/adapters/sqlalchemy/test_from_demo.py): on
-SQLite a flash order refused as sold out hangs for the busy timeout (60 s) and
-fails "database is locked" (the refusal reads ``SqlFlashStock.remaining`` on a
-connection of its own while the thread's unit of work holds the write lock), and
-a refused order's number is rolled back and given again, so flash holds kept
-outside the unit of work meet a second order under the same reference.  A rush of
-150 buyers for 100 units always has refusals, so on SQLite the demo keeps order
-numbers and flash stock in a sibling file (``side_url``), the way a Redis flash
-store sits beside the database.  Everything else is in the database at ``url``.
 """
 
 from __future__ import annotations
@@ -35,7 +25,7 @@ from mallcore_adapters.sqlalchemy import SqlUnitOfWork, make_engine
 from mallcore_adapters.sqlalchemy.migrate import upgrade
 from mallcore_adapters.sqlalchemy.store import ConfigurationStore, SqlNumbers
 
-__all__ = ["Clock", "DemoShop", "remove_sqlite_files", "side_url", "yuan"]
+__all__ = ["Clock", "DemoShop", "remove_sqlite_files", "yuan"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_START = datetime(2026, 11, 11, 10, 0, tzinfo=SHANGHAI)
@@ -71,12 +61,6 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def side_url(url: str) -> str:
-    """Where numbers and flash stock live: the shop's own database (the SQLite lock and
-    number bugs that once needed a sibling file are fixed; see test_from_demo.py)."""
-    return url
-
-
 def remove_sqlite_files(url: str) -> None:
     """A fresh run: the database file and its write-ahead log and shared memory."""
     path = _sqlite_file(url)
@@ -106,15 +90,10 @@ class DemoShop:
 
     def __init__(self, url: str, *, say: Callable[[str], None] = print) -> None:
         self.url = url
-        self.side_url = side_url(url)
         upgrade(url)
         self.engine: Engine = make_engine(url)
-        self.side_engine: Engine = self.engine
-        if self.side_url != url:
-            upgrade(self.side_url)
-            self.side_engine = make_engine(self.side_url)
         self.config = ConfigurationStore(self.engine)
-        self.numbers = SqlNumbers(self.side_engine)
+        self.numbers = SqlNumbers(self.engine)
         self.say = say
         self.run = int(self.config.load_setting("demo_runs") or 0) + 1
         self.config.save_setting("demo_runs", self.run)
@@ -164,5 +143,3 @@ class DemoShop:
 
     def close(self) -> None:
         self.engine.dispose()
-        if self.side_engine is not self.engine:
-            self.side_engine.dispose()
