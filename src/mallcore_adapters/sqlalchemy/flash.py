@@ -79,7 +79,8 @@ class SqlFlashStock:
     def load(self, sale_id: str, sku_id: str, stock: int) -> bool:
         sale_id = identifier(sale_id, "flash sale id", "FS-1")
         sku_id = identifier(sku_id, "flash SKU", "FS-1")
-        stock = whole(stock, f"flash stock of SKU {sku_id!r}", "FS-1")
+        stock = whole(stock, f"flash stock of SKU {sku_id!r} in sale {sale_id!r}", "FS-1",
+                      minimum=1)
         with self._begin() as conn:
             if _insert_ignore(conn, S, {"sale_id": sale_id, "sku_id": sku_id, "loaded": stock,
                                         "remaining": stock, "reserved": 0, "sold": 0}):

@@ -42,12 +42,26 @@ def _redis(request: pytest.FixtureRequest) -> Any:
     return request.getfixturevalue("redis_store")
 
 
+def _sql(request: pytest.FixtureRequest, port: str) -> Any:
+    """The SQL ports on a fresh SQLite file (PostgreSQL runs them in tests/adapters/sqlalchemy)."""
+    from mallcore_adapters.sqlalchemy import make_engine
+    from mallcore_adapters.sqlalchemy.flash import SqlFlashLimits, SqlFlashStock
+    from mallcore_adapters.sqlalchemy.schema import metadata
+
+    engine = make_engine(f"sqlite:///{request.getfixturevalue('tmp_path') / 'flash.db'}")
+    metadata.create_all(engine)
+    request.addfinalizer(engine.dispose)
+    return SqlFlashStock(engine) if port == "stock" else SqlFlashLimits(engine)
+
+
 STOCKS: dict[str, Callable[[pytest.FixtureRequest], Any]] = {
+    "sql": lambda request: _sql(request, "stock"),
     "memory": lambda _: MemoryFlashStock(),
     "memory-gate": lambda _: MemoryFlashGate(),
     "redis": _redis,
 }
 LEDGERS: dict[str, Callable[[pytest.FixtureRequest], Any]] = {
+    "sql": lambda request: _sql(request, "limits"),
     "memory": lambda _: FlashLimits(),
     "memory-gate": lambda _: MemoryFlashGate(),
     "redis": _redis,
